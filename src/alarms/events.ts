@@ -1,0 +1,30 @@
+import type { AlarmPriority } from '../profiles/types.js';
+import type { PointValue, Quality } from '../points/sample.js';
+
+/**
+ * What the rules emit when a condition starts or stops. The alarm lifecycle (acknowledge, shelve,
+ * notify) is built on these events; their shape is stable.
+ */
+export type AlarmKind = 'threshold-high' | 'threshold-low' | 'comm-loss';
+
+export interface AlarmEvent {
+  type: 'raise' | 'clear';
+  /** Stable id of the alarm: `<deviceId>:<ruleId>`, e.g. `pump-1:motor_temperature_high`. */
+  alarmId: string;
+  site: string;
+  device: string;
+  /** Point id the rule watches; absent for communication loss. */
+  point?: string;
+  rule: string;
+  kind: AlarmKind;
+  priority: AlarmPriority;
+  message: string;
+  /** The value that crossed (or re-crossed) the limit, and its quality. */
+  value?: PointValue | null;
+  quality?: Quality;
+  limit?: number;
+  /** When the condition became true (raise) or false (clear), ms since epoch. Delays are not included. */
+  conditionSince: number;
+  /** When the event was emitted, ms since epoch. */
+  ts: number;
+}

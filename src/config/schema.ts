@@ -1,0 +1,159 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The site config schema: one YAML file per building. The same TypeBox schema validates the file at start,
+ * is exported as config/site.schema.json for editors, and types the code. Durations carry their unit in
+ * the name (`pollIntervalMs`).
+ */
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64, description: 'Lower-case id: letters, digits, - and _' });
+const Ms = (description: string, def: number, min = 1) => Type.Integer({ minimum: min, default: def, description });
+
+const Priority = Type.Union([Type.Literal('critical'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')]);
+
+export const ThresholdSchema = Type.Object(
+  {
+    id: Id,
+    point: Type.String({ minLength: 1, description: 'Point name within the device' }),
+    high: Type.Optional(Type.Number({ description: 'Raise when the value is above this' })),
+    low: Type.Optional(Type.Number({ description: 'Raise when the value is below this' })),
+    deadband: Type.Optional(Type.Number({ minimum: 0, description: 'Clear only once back past the limit by this much' })),
+    onDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Condition must hold this long to raise' })),
+    offDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Condition must be gone this long to clear' })),
+    priority: Priority,
+    message: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const SerialCommon = {
+  timeoutMs: Ms('Per-request response timeout', 1000),
+  retries: Type.Integer({ minimum: 0, maximum: 10, default: 1, description: 'Retries of a failed request before the unit counts a failure' }),
+  maxGapRegisters: Type.Integer({ minimum: 0, maximum: 100, default: 8, description: 'Unused registers a block read may span to merge two ranges' }),
+  maxRegistersPerRead: Type.Integer({ minimum: 1, maximum: 125, default: 125 }),
+  maxBitsPerRead: Type.Integer({ minimum: 1, maximum: 2000, default: 2000 }),
+  interRequestDelayMs: Type.Integer({ minimum: 0, default: 0, description: 'Pause between two requests on the link (slow RTU gateways)' }),
+  backoffInitialMs: Ms('First back-off after a unit stops answering', 1000),
+  backoffMaxMs: Ms('Longest back-off of a dead unit', 60_000),
+};
+
+export const ModbusTcpLinkSchema = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('modbus-tcp'),
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 502 }),
+    connectTimeoutMs: Ms('TCP connect timeout', 3000),
+    ...SerialCommon,
+  },
+  { additionalProperties: false },
+);
+
+export const ModbusRtuLinkSchema = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('modbus-rtu'),
+    path: Type.String({ minLength: 1, description: 'Serial device, e.g. /dev/ttyUSB0' }),
+    baudRate: Type.Union([1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200].map((b) => Type.Literal(b)), { default: 9600 }),
+    parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: 'even' }),
+    dataBits: Type.Union([Type.Literal(7), Type.Literal(8)], { default: 8 }),
+    stopBits: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 1 }),
+    ...SerialCommon,
+  },
+  { additionalProperties: false },
+);
+
+export const LinkSchema = Type.Union([ModbusTcpLinkSchema, ModbusRtuLinkSchema]);
+
+export const DeviceSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String()),
+    location: Type.Optional(Type.String({ description: 'Building, floor, plant room' })),
+    type: Type.Union([Type.Literal('elevator'), Type.Literal('pump')], { description: 'Equipment type; becomes the InfluxDB measurement' }),
+    profile: Type.String({ minLength: 1, description: 'Profile id, e.g. pump-vfd-v1' }),
+    link: Id,
+    unitId: Type.Integer({ minimum: 0, maximum: 247, description: 'Modbus unit (slave) id' }),
+    pollIntervalMs: Ms('Poll period', 1000, 50),
+    staleAfterPolls: Type.Integer({ minimum: 1, default: 3, description: 'Missed polls before values turn stale' }),
+    commLossDelayMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long a device must stay unreachable before its communication alarm raises' }),
+    enabled: Type.Boolean({ default: true }),
+    thresholds: Type.Array(ThresholdSchema, { default: [], description: 'Extra thresholds, or overrides of the profile defaults by id' }),
+    disableThresholds: Type.Array(Type.String(), { default: [], description: 'Profile threshold ids to switch off for this device' }),
+  },
+  { additionalProperties: false },
+);
+
+const SinkCommon = {
+  id: Id,
+  url: Type.String({ pattern: '^https?://', description: 'Base URL of the server' }),
+  batchSize: Type.Integer({ minimum: 1, default: 5000, description: 'Lines per write request' }),
+  flushIntervalMs: Ms('Longest a line waits before it is sent', 1000),
+  maxBufferLines: Type.Integer({ minimum: 1000, default: 200_000, description: 'Lines held in memory while the server is unreachable; the oldest are dropped past this and counted' }),
+  timeoutMs: Ms('Write request timeout', 10_000),
+  gzip: Type.Boolean({ default: true }),
+};
+
+export const InfluxV2SinkSchema = Type.Object(
+  {
+    ...SinkCommon,
+    type: Type.Literal('influxdb-v2'),
+    org: Type.String({ default: '' }),
+    bucket: Type.String({ minLength: 1 }),
+    token: Type.Optional(Type.String({ description: 'API token; write ${ENV_VAR} to take it from the environment' })),
+  },
+  { additionalProperties: false },
+);
+
+export const InfluxV1SinkSchema = Type.Object(
+  {
+    ...SinkCommon,
+    type: Type.Literal('influxdb-v1'),
+    database: Type.String({ minLength: 1 }),
+    retentionPolicy: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String({ description: 'Write ${ENV_VAR} to take it from the environment' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SinkSchema = Type.Union([InfluxV2SinkSchema, InfluxV1SinkSchema]);
+
+export const SiteConfigSchema = Type.Object(
+  {
+    site: Type.Object(
+      {
+        id: Id,
+        name: Type.String({ minLength: 1 }),
+        timezone: Type.String({ minLength: 1, default: 'UTC', description: 'IANA time zone, e.g. Asia/Shanghai' }),
+      },
+      { additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    links: Type.Array(LinkSchema, { default: [] }),
+    devices: Type.Array(DeviceSchema, { default: [] }),
+    sinks: Type.Array(SinkSchema, { default: [] }),
+  },
+  { additionalProperties: false, $id: 'https://facility-gw.dev/schemas/site.schema.json', title: 'facility-gw site config' },
+);
+
+export type SiteConfig = Static<typeof SiteConfigSchema>;
+export type LinkConfig = Static<typeof LinkSchema>;
+export type ModbusTcpLinkConfig = Static<typeof ModbusTcpLinkSchema>;
+export type ModbusRtuLinkConfig = Static<typeof ModbusRtuLinkSchema>;
+export type DeviceConfig = Static<typeof DeviceSchema>;
+export type SinkConfig = Static<typeof SinkSchema>;
+export type InfluxV1SinkConfig = Static<typeof InfluxV1SinkSchema>;
+export type InfluxV2SinkConfig = Static<typeof InfluxV2SinkSchema>;
+export type ThresholdConfig = Static<typeof ThresholdSchema>;
+
+/** Field names whose values are secrets: never logged, redacted in API output. */
+export const secretFields: readonly string[] = ['token', 'password'];
+
+export type { TSchema };

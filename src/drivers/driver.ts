@@ -1,0 +1,60 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../time/clock.js';
+import type { Sample } from '../points/sample.js';
+
+/**
+ * Every protocol driver (Modbus, BACnet, MQTT) implements this one small interface: start, stop, a stream
+ * of Samples and device status changes, and its health. A shared contract suite runs against each.
+ */
+export interface DriverContext {
+  clock: Clock;
+  logger: Logger;
+  /** Called with each batch of samples as it is read (one device's poll, one message). Must not throw. */
+  onSamples: (samples: Sample[]) => void;
+  /** Called when a device becomes reachable or unreachable. Must not throw. */
+  onDeviceStatus: (status: DeviceStatusEvent) => void;
+}
+
+export interface DeviceStatusEvent {
+  device: string;
+  online: boolean;
+  ts: number;
+  /** Why it went offline. */
+  error?: string;
+}
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+export type DeviceState = 'unknown' | 'online' | 'degraded' | 'offline' | 'disabled';
+
+export interface DeviceHealth {
+  device: string;
+  state: DeviceState;
+  /** Last successful response, ms since epoch. */
+  lastSeen: number | null;
+  requests: number;
+  errors: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  /** While backed off: when the next attempt is due. */
+  nextAttemptAt: number | null;
+  /** Poll cycles that started late because the previous one was still running. */
+  overruns: number;
+}
+
+export interface LinkHealth {
+  link: string;
+  protocol: string;
+  state: LinkState;
+  reconnects: number;
+  lastError: string | null;
+  /** Requests waiting in the link's serial queue. */
+  queueDepth: number;
+  devices: DeviceHealth[];
+}
+
+export interface Driver {
+  readonly linkId: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): LinkHealth;
+}

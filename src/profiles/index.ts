@@ -1,0 +1,11 @@
+import { elevatorProfile } from './elevator.js';
+import { pumpProfile } from './pump.js';
+import type { DeviceProfile } from './types.js';
+
+export const builtInProfiles: readonly DeviceProfile[] = [elevatorProfile, pumpProfile];
+
+export function findProfile(id: string): DeviceProfile | undefined {
+  return builtInProfiles.find((p) => p.id === id);
+}
+
+export type { DeviceProfile, ModbusPointDef, ThresholdDef } from './types.js';
