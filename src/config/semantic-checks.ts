@@ -38,7 +38,7 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
       issues.push({ segments: at('type'), message: `profile "${profile.id}" is for equipment type "${profile.equipment}", not "${device.type}"` });
     }
     const pointNames = new Set(profile.points.map((p) => p.name));
-    const profileThresholdIds = new Set(profile.thresholds.map((t) => t.id));
+    const thresholdIds = new Set([...profile.thresholds, ...device.thresholds].map((t) => t.id));
     device.thresholds.forEach((t, j) => {
       if (!pointNames.has(t.point)) {
         issues.push({ segments: at('thresholds', j, 'point'), message: `point "${t.point}" is not in profile ${profile.id}` });
@@ -48,8 +48,8 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
       }
     });
     device.disableThresholds.forEach((id, j) => {
-      if (!profileThresholdIds.has(id)) {
-        issues.push({ segments: at('disableThresholds', j), message: `profile ${profile.id} has no threshold "${id}"` });
+      if (!thresholdIds.has(id)) {
+        issues.push({ segments: at('disableThresholds', j), message: `neither profile ${profile.id} nor this device has a threshold "${id}"` });
       }
     });
   });

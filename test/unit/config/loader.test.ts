@@ -98,7 +98,7 @@ devices:
       'site.yaml:10 devices[2].unitId: unit id 3 is already used by device "d1" on link "l1"',
       'site.yaml:11 devices[2].thresholds[0].point: point "vibraton" is not in profile pump-vfd-v1',
       'site.yaml:11 devices[2].thresholds[0]: a threshold needs exactly one of high or low',
-      'site.yaml:12 devices[2].disableThresholds[0]: profile pump-vfd-v1 has no threshold "no_such"',
+      'site.yaml:12 devices[2].disableThresholds[0]: neither profile pump-vfd-v1 nor this device has a threshold "no_such"',
     ]);
   });
 

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from './config/config-error.js';
+import { loadConfigFile } from './config/loader.js';
+import { runGatewayCli } from './gateway/run.js';
+import { packageVersion } from './version.js';
+import { runSimulatorCli } from '../simulator/main.js';
+
+function integer(min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const program = new Command()
+  .name('facility-gw')
+  .description('Building-equipment gateway: Modbus polling, alarm rules, InfluxDB telemetry, HTTP API')
+  .version(packageVersion());
+
+program
+  .command('start')
+  .description('run the gateway; without --config, on the simulated demo building')
+  .option('-c, --config <file>', 'site config (YAML)')
+  .option('--http-port <n>', 'API port (overrides the config)', integer(0, 65535))
+  .option('--http-host <host>', 'API address (overrides the config)')
+  .option('--scenario <name[:device]>', 'demo only: start a simulator fault scenario (repeatable)', collect, [])
+  .option('--seed <n>', 'demo only: simulator seed', integer(0, 2 ** 31 - 1))
+  .action(async (opts: { config?: string; httpPort?: number; httpHost?: string; scenario: string[]; seed?: number }) => {
+    await runGatewayCli({
+      configPath: opts.config,
+      httpPort: opts.httpPort,
+      httpHost: opts.httpHost,
+      scenarios: opts.scenario,
+      seed: opts.seed,
+      version: packageVersion(),
+    });
+  });
+
+program
+  .command('validate')
+  .description('check a site config; prints every error with file, line and path')
+  .argument('<file>', 'site config (YAML)')
+  .action((file: string) => {
+    try {
+      const config = loadConfigFile(file, { displayName: file });
+      console.log(`${file}: ok (${config.links.length} links, ${config.devices.length} devices, ${config.sinks.length} sinks)`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(err.message);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('simulate')
+  .description('run the simulated demo building on its own (Modbus TCP servers and a control endpoint)')
+  .option('--seed <n>', 'seed of the device models', integer(0, 2 ** 31 - 1), 1)
+  .option('--host <host>', 'address to serve on', '127.0.0.1')
+  .option('--base-port <n>', 'first Modbus TCP port (one port per link); 0 = any free port', integer(0, 65535), 15020)
+  .option('--control-port <n>', 'HTTP control endpoint port', integer(0, 65535), 8099)
+  .option('--scenario <name[:device]>', 'start a fault scenario (repeatable)', collect, [])
+  .action(async (opts: { seed: number; host: string; basePort: number; controlPort: number; scenario: string[] }) => {
+    await runSimulatorCli({ seed: opts.seed, host: opts.host, basePort: opts.basePort, controlPort: opts.controlPort, scenarios: opts.scenario });
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+import { buildApp } from '../api/app.js';
+import { loadConfigFile } from '../config/loader.js';
+import type { SiteConfig } from '../config/schema.js';
+import { createLogger, type Logger } from '../log.js';
+import { SystemClock } from '../time/clock.js';
+import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
+import { parseScenarioArgs } from '../../simulator/scenario-args.js';
+import { Gateway } from './gateway.js';
+import { GatewayApiView } from './gateway-view.js';
+
+export interface RunOptions {
+  configPath?: string;
+  httpPort?: number;
+  httpHost?: string;
+  /** Demo only: simulator fault scenarios, `name` or `name:device`. */
+  scenarios: string[];
+  seed?: number;
+  version: string;
+}
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/**
+ * `facility-gw start`: loads the config (a bad one throws before anything starts), or runs the demo
+ * building with the simulator in-process; starts the gateway and the API; stops both on SIGINT/SIGTERM.
+ */
+export async function runGatewayCli(options: RunOptions): Promise<void> {
+  const logger = createLogger();
+  const clock = new SystemClock();
+  let simulator: SimulatorHandle | undefined;
+  let config: SiteConfig;
+  if (options.configPath) {
+    config = loadConfigFile(options.configPath, { displayName: options.configPath });
+  } else {
+    simulator = await startSimulator({
+      clock,
+      seed: options.seed,
+      scenarios: parseScenarioArgs(options.scenarios),
+      controlPort: 0,
+      logger: logger.child({ module: 'simulator' }),
+    });
+    config = simulator.siteConfig();
+    logger.info(
+      { modbusPorts: simulator.ports, control: `http://127.0.0.1:${simulator.controlPort}` },
+      'no --config given: running the simulated demo building in-process',
+    );
+  }
+
+  const gateway = new Gateway({ config, clock, logger });
+  await gateway.start();
+  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version });
+  const host = options.httpHost ?? config.http.host;
+  const port = options.httpPort ?? config.http.port;
+  await app.listen({ host, port });
+  logger.info({ url: `http://${host}:${port}` }, 'API listening (GET /health, /devices, /alarms/active, /openapi.json)');
+
+  installShutdown(logger, async () => {
+    await app.close();
+    await gateway.stop();
+    await simulator?.stop();
+  });
+}
+
+function installShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
