@@ -37,14 +37,18 @@ export const LinkHealthSchema = Type.Object({
 export const SinkStatusSchema = Type.Object({
   id: Type.String(),
   type: Type.String(),
-  url: Type.String(),
+  url: Type.String({ description: 'Server URL, credentials removed' }),
   connected: Type.Boolean({ description: 'The last write attempt succeeded' }),
+  lastOkAt: Nullable(EpochMs),
+  lastWriteAt: Nullable(EpochMs),
   linesWritten: Type.Integer(),
-  linesDropped: Type.Integer({ description: 'Lines dropped because the buffer was full' }),
+  linesDropped: Type.Integer({ description: 'Lines lost unsent: the oldest past the buffer bound, and any still held at shutdown' }),
+  linesRejected: Type.Integer({ description: 'Lines the server refused for good (4xx)' }),
   linesBuffered: Type.Integer(),
   writeErrors: Type.Integer(),
+  consecutiveFailures: Type.Integer(),
   lastError: Nullable(Type.String()),
-  lastWriteAt: Nullable(EpochMs),
+  nextRetryAt: Nullable(EpochMs),
 });
 
 export const HealthSchema = Type.Object({
