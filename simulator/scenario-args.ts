@@ -2,6 +2,9 @@
 export function parseScenarioArgs(args: readonly string[]): Array<{ name: string; device?: string }> {
   return args.map((arg) => {
     const colon = arg.indexOf(':');
-    return colon < 0 ? { name: arg } : { name: arg.slice(0, colon), device: arg.slice(colon + 1) };
+    if (colon < 0) return { name: arg };
+    const device = arg.slice(colon + 1);
+    // `name:` with nothing after the colon means the scenario's default device.
+    return device ? { name: arg.slice(0, colon), device } : { name: arg.slice(0, colon) };
   });
 }

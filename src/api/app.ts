@@ -17,7 +17,9 @@ export interface AppOptions {
  * it listens. Every route declares its schema; the OpenAPI document is served at /openapi.json.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger.child({ module: 'api' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // Typed as Fastify's logger so the app is a plain FastifyInstance that route modules accept.
+  const loggerInstance: FastifyBaseLogger = options.logger.child({ module: 'api' });
+  const app = Fastify({ loggerInstance, disableRequestLogging: true });
 
   await app.register(swagger, {
     openapi: {

@@ -13,7 +13,7 @@ export class EventBus<Events extends Record<string, unknown>> {
 
   on<K extends keyof Events>(event: K, owner: string, fn: Listener<Events[K]>): void {
     const list = this.listeners.get(event) ?? [];
-    list.push({ owner, fn: fn as Listener<never> });
+    list.push({ owner, fn: fn });
     this.listeners.set(event, list);
   }
 

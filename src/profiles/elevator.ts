@@ -10,7 +10,7 @@ const SECOND_MS = 1000;
 export const elevatorProfile: DeviceProfile = {
   id: 'elevator-modbus-v1',
   equipment: 'elevator',
-  description: 'Elevator controller, Modbus monitoring map v1 (input registers 0-15)',
+  description: 'Elevator controller, Modbus monitoring map v1 (input registers 0-13)',
   points: [
     { name: 'floor', description: 'Car position (floor number; basements negative)', table: 'input', address: 0, type: 'int16', unit: 'floor', kind: 'analog', range: { min: -5, max: 99 } },
     { name: 'direction', description: 'Travel direction', table: 'input', address: 1, type: 'enum', kind: 'enum', states: { 0: 'stopped', 1: 'up', 2: 'down' } },

@@ -10,7 +10,7 @@ const SECOND_MS = 1000;
 export const pumpProfile: DeviceProfile = {
   id: 'pump-vfd-v1',
   equipment: 'pump',
-  description: 'Pump with VFD, Modbus map v1 (discrete inputs 0-2, input registers 0-19)',
+  description: 'Pump with VFD, Modbus map v1 (discrete inputs 0-2, input registers 0-18, holding register 0)',
   points: [
     { name: 'running', description: 'Pump running', table: 'discrete', address: 0, type: 'bool', kind: 'binary' },
     { name: 'fault', description: 'Drive or motor fault (trip)', table: 'discrete', address: 1, type: 'bool', kind: 'binary' },

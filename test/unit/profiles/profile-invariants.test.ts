@@ -23,8 +23,12 @@ describe.each(builtInProfiles.map((p) => [p.id, p] as const))('profile %s', (_id
       expect(p.address + registerCount(p.type) - 1, p.name).toBeLessThanOrEqual(65535);
       if (isBitTable(p.table)) expect(p.type, `${p.name}: coils and discrete inputs hold single bits`).toBe('bool');
       else expect(p.type, `${p.name}: bool needs a coil or discrete input`).not.toBe('bool');
-      if (p.type === 'bit') expect(p.bit, p.name).toBeGreaterThanOrEqual(0), expect(p.bit, p.name).toBeLessThanOrEqual(15);
-      else expect(p.bit, `${p.name}: only type bit takes a bit index`).toBeUndefined();
+      if (p.type === 'bit') {
+        expect(p.bit, p.name).toBeGreaterThanOrEqual(0);
+        expect(p.bit, p.name).toBeLessThanOrEqual(15);
+      } else {
+        expect(p.bit, `${p.name}: only type bit takes a bit index`).toBeUndefined();
+      }
       if (p.type === 'enum' || p.kind === 'enum') {
         expect(p.type, p.name).toBe('enum');
         expect(p.kind, p.name).toBe('enum');

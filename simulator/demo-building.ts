@@ -1,0 +1,199 @@
+import type { SiteConfig, ThresholdConfig } from '../src/config/schema.js';
+import type { ElevatorSpec, TrafficNow } from './models/elevator.js';
+import type { BoosterSetSpec, FireSetSpec, SumpSpec } from './models/pump-systems.js';
+import type { PumpUnitSpec } from './models/pump.js';
+
+/**
+ * The demo building as data: a 20-storey office tower in Shanghai with four passenger lifts (one of them
+ * also serving two car-park levels) and a basement plant room with a domestic-water booster set, a sump
+ * pump and a fire pump with its jockey pump. The same data gives the simulator its models and the gateway
+ * its site config, so the two always agree on links, unit ids and profiles.
+ */
+
+export const DEMO_SITE = { id: 'demo-tower', name: 'Demo Tower (simulated)', timezone: 'Asia/Shanghai' } as const;
+/** Asia/Shanghai has no daylight saving time: a fixed offset is exact. */
+const UTC_OFFSET_MS = 8 * 3_600_000;
+
+export interface DemoLink {
+  id: string;
+  name: string;
+}
+
+export interface DemoDevice {
+  id: string;
+  name: string;
+  location: string;
+  type: 'elevator' | 'pump';
+  profile: string;
+  link: string;
+  unitId: number;
+  /** Extra thresholds for the gateway's site config, on top of the profile defaults. */
+  thresholds: ThresholdConfig[];
+}
+
+export interface DemoBuilding {
+  links: DemoLink[];
+  devices: DemoDevice[];
+  elevators: ElevatorSpec[];
+  booster: BoosterSetSpec;
+  sump: SumpSpec;
+  fire: FireSetSpec;
+}
+
+const ELEVATOR_PROFILE = 'elevator-modbus-v1';
+const PUMP_PROFILE = 'pump-vfd-v1';
+const MINUTE_MS = 60_000;
+
+/** Local time of day in hours (fractional) and weekday (0 = Sunday) in the building's time zone. */
+export function localTime(nowMs: number): { hour: number; weekday: number } {
+  const local = nowMs + UTC_OFFSET_MS;
+  const hour = (((local / 3_600_000) % 24) + 24) % 24;
+  return { hour, weekday: new Date(local).getUTCDay() };
+}
+
+/** Linear interpolation in a table of 24 hourly values. */
+function hourly(table: readonly number[], nowMs: number): number {
+  const { hour } = localTime(nowMs);
+  const h = Math.floor(hour);
+  const a = table[h] ?? 0;
+  const b = table[(h + 1) % 24] ?? a;
+  return a + (b - a) * (hour - h);
+}
+
+// Office-tower traffic per car: morning up-peak, lunch, evening down-peak, quiet nights.
+const CALLS_PER_MINUTE = [0.05, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 1.0, 2.2, 1.2, 0.8, 0.8, 1.8, 1.3, 0.8, 0.8, 0.9, 2.0, 1.1, 0.5, 0.4, 0.25, 0.12, 0.06];
+const FROM_ENTRANCE = [0.3, 0.3, 0.3, 0.3, 0.3, 0.5, 0.7, 0.8, 0.85, 0.6, 0.35, 0.35, 0.5, 0.5, 0.35, 0.35, 0.3, 0.15, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3];
+const TO_ENTRANCE = [0.5, 0.5, 0.5, 0.5, 0.5, 0.3, 0.2, 0.1, 0.1, 0.25, 0.35, 0.4, 0.5, 0.3, 0.35, 0.35, 0.5, 0.8, 0.75, 0.6, 0.6, 0.6, 0.5, 0.5];
+// Domestic water at nominal pressure, m3/h: one booster pump carries ~22 m3/h, the morning peak needs two.
+const WATER_DEMAND_M3H = [1.5, 1.2, 1.2, 1.2, 1.2, 2, 4, 12, 24, 15, 11, 12, 20, 15, 11, 11, 12, 18, 12, 8, 6, 4, 3, 2];
+// Drainage into the sump pit, m3/h: ground water plus plant-room drains in working hours.
+const SUMP_INFLOW_M3H = [1.2, 1.2, 1.2, 1.2, 1.2, 1.3, 1.5, 1.8, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 1.8, 1.6, 1.4, 1.3, 1.2, 1.2, 1.2];
+
+function officeTraffic(nowMs: number): TrafficNow {
+  return {
+    callsPerMinute: hourly(CALLS_PER_MINUTE, nowMs),
+    fromEntranceShare: hourly(FROM_ENTRANCE, nowMs),
+    toEntranceShare: hourly(TO_ENTRANCE, nowMs),
+  };
+}
+
+/** Weekly automatic fire-pump test (GB 50974): Mondays 09:00 for five minutes, local time. */
+function isWeeklyFireTest(nowMs: number): boolean {
+  const { hour, weekday } = localTime(nowMs);
+  return weekday === 1 && hour >= 9 && hour < 9 + 5 / 60;
+}
+
+function elevator(id: string, lowestFloor: number, entranceFloors: number[], ratedLoadKg: number): ElevatorSpec {
+  return { id, lowestFloor, highestFloor: 20, entranceFloors, floorHeightM: 3.6, ratedSpeedMps: 2.5, accelerationMps2: 0.8, ratedLoadKg, traffic: officeTraffic };
+}
+
+function boosterPump(id: string): PumpUnitSpec {
+  return {
+    id, ratedPowerKw: 5.5, ratedCurrentA: 11, curve: { shutoffHeadBar: 7.5, ratedFlowM3h: 20, ratedHeadBar: 5.2 },
+    dischargeSensor: 'pump-side', pressureSetpointBar: 5.6, initialRunHours: 16_000, initialStarts: 40_000,
+  };
+}
+
+const breakTankLow: ThresholdConfig = {
+  id: 'break_tank_level_low', point: 'level', low: 1.0, deadband: 0.1, onDelayMs: MINUTE_MS, priority: 'high',
+  message: 'Break tank level low: booster pumps at risk of running dry',
+};
+
+export function demoBuilding(): DemoBuilding {
+  const links: DemoLink[] = [
+    { id: 'elevators', name: 'Elevator group controller (Modbus TCP)' },
+    { id: 'plant-room', name: 'B2 plant room Modbus TCP gateway' },
+  ];
+  const lift = (n: number, location: string): DemoDevice => ({
+    id: `elevator-${n}`, name: `Passenger lift ${n}`, location, type: 'elevator', profile: ELEVATOR_PROFILE, link: 'elevators', unitId: n, thresholds: [],
+  });
+  const pump = (id: string, name: string, unitId: number, thresholds: ThresholdConfig[]): DemoDevice => ({
+    id, name, location: 'B2 plant room', type: 'pump', profile: PUMP_PROFILE, link: 'plant-room', unitId, thresholds,
+  });
+  const devices: DemoDevice[] = [
+    lift(1, 'Core A'),
+    lift(2, 'Core A'),
+    lift(3, 'Core B'),
+    { ...lift(4, 'Core B'), name: 'Passenger lift 4 (serves car park B1-B2)' },
+    pump('booster-1', 'Booster set pump 1', 1, [breakTankLow]),
+    pump('booster-2', 'Booster set pump 2', 2, [breakTankLow]),
+    pump('booster-3', 'Booster set pump 3', 3, [breakTankLow]),
+    pump('sump-1', 'Sump pump, B2 pit', 4, [
+      { id: 'pit_level_high', point: 'level', high: 1.3, deadband: 0.1, onDelayMs: MINUTE_MS, priority: 'high', message: 'Sump pit level high: pump not keeping up' },
+    ]),
+    pump('fire-pump-1', 'Fire pump', 5, [
+      { id: 'fire_main_pressure_low', point: 'discharge_pressure', low: 6.5, deadband: 0.3, onDelayMs: 10_000, priority: 'critical', message: 'Fire main pressure low' },
+      { id: 'fire_pump_running', point: 'running', high: 0.5, priority: 'high', message: 'Fire pump running: weekly test, or water flowing in the fire main' },
+      { id: 'fire_tank_level_low', point: 'level', low: 3.0, deadband: 0.1, onDelayMs: MINUTE_MS, priority: 'high', message: 'Fire water tank level low' },
+    ]),
+    pump('jockey-pump-1', 'Jockey pump', 6, [
+      {
+        id: 'jockey_not_keeping_up', point: 'discharge_pressure', low: 6.8, deadband: 0.2, onDelayMs: MINUTE_MS, priority: 'high',
+        message: 'Fire main below jockey cut-in for a minute: leak larger than the jockey makes up, or jockey failed',
+      },
+    ]),
+  ];
+  return {
+    links,
+    devices,
+    elevators: [elevator('elevator-1', 1, [1], 1000), elevator('elevator-2', 1, [1], 1000), elevator('elevator-3', 1, [1], 1000), elevator('elevator-4', -2, [1, -1, -2], 1350)],
+    booster: {
+      pumps: [boosterPump('booster-1'), boosterPump('booster-2'), boosterPump('booster-3')],
+      cutInBar: 4.2, cutOutBar: 5.6, lagStartDelayMs: 10_000, stageStopDelayMs: 5_000, minRunMs: 30_000,
+      headerComplianceM3PerBar: 0.12,
+      breakTank: { areaM2: 8, refillOnM: 1.8, refillOffM: 2.4, refillM3h: 40, initialM: 2.2 },
+      demandM3h: (nowMs) => hourly(WATER_DEMAND_M3H, nowMs),
+    },
+    sump: {
+      pump: {
+        id: 'sump-1', ratedPowerKw: 4, ratedCurrentA: 8.4, curve: { shutoffHeadBar: 2.4, ratedFlowM3h: 18, ratedHeadBar: 1.7 },
+        dischargeSensor: 'pump-side', pressureSetpointBar: 0, initialRunHours: 2_500, initialStarts: 6_000,
+      },
+      pitAreaM2: 2.5, pitDepthM: 2.0, startLevelM: 1.0, stopLevelM: 0.35, initialLevelM: 0.6,
+      staticLiftBar: 1.2, pipeLossK: 0.0005,
+      inflowM3h: (nowMs) => hourly(SUMP_INFLOW_M3H, nowMs),
+    },
+    fire: {
+      firePump: {
+        id: 'fire-pump-1', ratedPowerKw: 55, ratedCurrentA: 100, curve: { shutoffHeadBar: 11, ratedFlowM3h: 180, ratedHeadBar: 9 },
+        dischargeSensor: 'system-side', pressureSetpointBar: 6.0, initialRunHours: 300, initialStarts: 600,
+      },
+      jockey: {
+        id: 'jockey-pump-1', ratedPowerKw: 2.2, ratedCurrentA: 4.8, curve: { shutoffHeadBar: 10.5, ratedFlowM3h: 3, ratedHeadBar: 8.5 },
+        dischargeSensor: 'system-side', pressureSetpointBar: 8.0, initialRunHours: 900, initialStarts: 4_000,
+      },
+      jockeyCutInBar: 7.0, jockeyCutOutBar: 8.0, fireCutInBar: 6.0, fireMinRunMs: 10 * MINUTE_MS,
+      mainComplianceM3PerBar: 0.01, normalLeakM3h: 0.004, faultLeakM3h: 0.25,
+      reliefOpenBar: 10, reliefM3hPerBar: 200, tankLevelM: 3.6,
+      isWeeklyTest: isWeeklyFireTest,
+    },
+  };
+}
+
+/** Link timings and read planning for a loopback simulator; every defaulted field is filled in. */
+const LINK_DEFAULTS = {
+  connectTimeoutMs: 3000, timeoutMs: 1000, retries: 1, maxGapRegisters: 8, maxRegistersPerRead: 125, maxBitsPerRead: 2000,
+  interRequestDelayMs: 0, backoffInitialMs: 1000, backoffMaxMs: 60_000,
+} as const;
+
+/** A complete, valid site config for a gateway reading the simulator at `host` on the given ports (link id → port). */
+export function demoSiteConfig(opts: { host: string; ports: Record<string, number> }): SiteConfig {
+  const building = demoBuilding();
+  return {
+    site: { ...DEMO_SITE },
+    http: { host: '127.0.0.1', port: 8080 },
+    links: building.links.map((link) => {
+      const port = opts.ports[link.id];
+      if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`demoSiteConfig: no valid port for link "${link.id}" (got ${String(port)})`);
+      }
+      return { id: link.id, type: 'modbus-tcp' as const, host: opts.host, port, ...LINK_DEFAULTS };
+    }),
+    devices: building.devices.map((d) => ({
+      id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: d.link, unitId: d.unitId,
+      pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true,
+      thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [],
+    })),
+    sinks: [],
+  };
+}

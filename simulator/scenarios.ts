@@ -1,0 +1,215 @@
+import type { ElevatorModel } from './models/elevator.js';
+import type { FireSet } from './models/pump-systems.js';
+import type { PumpUnit } from './models/pump.js';
+import type { CommBehaviour } from './modbus-server.js';
+
+/**
+ * Named fault scenarios, each applied to one device (with a sensible default), started and cleared on
+ * demand from the CLI, the HTTP control endpoint or a test. Equipment faults act on the models (what the
+ * device reports); communication faults act on how the device answers on Modbus.
+ */
+
+export const SCENARIO_NAMES = [
+  'pump-overheat',
+  'low-discharge-pressure',
+  'jockey-short-cycle',
+  'trapped-passenger',
+  'leveling-fault',
+  'no-answer',
+  'modbus-exception',
+  'swapped-float',
+] as const;
+
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface ScenarioInfo {
+  name: ScenarioName;
+  description: string;
+  defaultDevice: string;
+  /** Which devices it can be applied to. */
+  appliesTo: string;
+}
+
+export interface ActiveScenario {
+  name: ScenarioName;
+  device: string;
+  /** Simulated time it started, ms since the epoch. */
+  sinceMs: number;
+}
+
+/** The devices scenarios act on, supplied by the simulator. */
+export interface ScenarioTargets {
+  hasDevice(id: string): boolean;
+  elevator(id: string): ElevatorModel | undefined;
+  pump(id: string): PumpUnit | undefined;
+  /** The fire set a jockey pump belongs to (undefined for any other device). */
+  fireSetOfJockey(id: string): FireSet | undefined;
+  /** Simulated now. */
+  nowMs(): number;
+}
+
+export type ScenarioErrorKind = 'unknown-scenario' | 'unknown-device' | 'wrong-device' | 'conflict';
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly kind: ScenarioErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+interface ScenarioDef {
+  description: string;
+  defaultDevice: string;
+  appliesTo: string;
+  /** Applies the fault; throws a ScenarioError when the device does not fit. */
+  start(t: ScenarioTargets, device: string): void;
+  clear(t: ScenarioTargets, device: string): void;
+}
+
+function elevatorOf(t: ScenarioTargets, device: string): ElevatorModel {
+  const model = t.elevator(device);
+  if (!model) throw new ScenarioError('wrong-device', `${device} is not an elevator`);
+  return model;
+}
+
+function pumpOf(t: ScenarioTargets, device: string): PumpUnit {
+  const unit = t.pump(device);
+  if (!unit) throw new ScenarioError('wrong-device', `${device} is not a pump`);
+  return unit;
+}
+
+function fireSetOf(t: ScenarioTargets, device: string): FireSet {
+  const set = t.fireSetOfJockey(device);
+  if (!set) throw new ScenarioError('wrong-device', `${device} is not a jockey pump`);
+  return set;
+}
+
+function startElevatorFault(t: ScenarioTargets, device: string, fault: 'trapped-passenger' | 'leveling-fault'): void {
+  const car = elevatorOf(t, device);
+  const active = car.activeFault();
+  if (active !== null && active !== fault) throw new ScenarioError('conflict', `${device} already has ${active}: clear it first`);
+  if (active === null) car.startFault(fault);
+}
+
+/** Communication scenarios change nothing in the model: the Modbus server asks `comm()` per request. */
+const commOnly = { start: () => undefined, clear: () => undefined, appliesTo: 'any device' };
+
+const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
+  'pump-overheat': {
+    description: 'Cooling fan failed on a pump left running in hand: motor temperature climbs past 110 degC, then the motor trips (fault, fault_code motor_overtemperature)',
+    defaultDevice: 'booster-1',
+    appliesTo: 'any pump',
+    start: (t, d) => pumpOf(t, d).startFault('overheat', t.nowMs()),
+    clear: (t, d) => pumpOf(t, d).clearFault('overheat'),
+  },
+  'low-discharge-pressure': {
+    description: 'Pump lost its prime: while it runs, its discharge pressure and flow stay near zero and it vibrates',
+    defaultDevice: 'booster-2',
+    appliesTo: 'pumps with a pump-side discharge transmitter (booster and sump pumps)',
+    start: (t, d) => {
+      const unit = pumpOf(t, d);
+      if (unit.spec.dischargeSensor !== 'pump-side') throw new ScenarioError('wrong-device', `${d} measures the system pressure, not its own: use a booster or sump pump`);
+      unit.startFault('lost-prime', t.nowMs());
+    },
+    clear: (t, d) => pumpOf(t, d).clearFault('lost-prime'),
+  },
+  'jockey-short-cycle': {
+    description: 'A leak on the fire main: the jockey pump starts many times an hour',
+    defaultDevice: 'jockey-pump-1',
+    appliesTo: 'jockey pumps',
+    start: (t, d) => fireSetOf(t, d).setLeak(true),
+    clear: (t, d) => fireSetOf(t, d).setLeak(false),
+  },
+  'trapped-passenger': {
+    description: 'Car stops between floors with a passenger inside (passenger_trapped, fault_code passenger_trapped); the alarm button is pressed after a while',
+    defaultDevice: 'elevator-2',
+    appliesTo: 'elevators',
+    start: (t, d) => startElevatorFault(t, d, 'trapped-passenger'),
+    clear: (t, d) => elevatorOf(t, d).clearFault('trapped-passenger'),
+  },
+  'leveling-fault': {
+    description: 'Car stops outside the door zone of its landing (leveling_error, fault_code leveling_error)',
+    defaultDevice: 'elevator-3',
+    appliesTo: 'elevators',
+    start: (t, d) => startElevatorFault(t, d, 'leveling-fault'),
+    clear: (t, d) => elevatorOf(t, d).clearFault('leveling-fault'),
+  },
+  'no-answer': { ...commOnly, description: 'Device stops answering: every request to its unit id times out', defaultDevice: 'elevator-4' },
+  'modbus-exception': { ...commOnly, description: 'Device answers every request with Modbus exception 4 (server device failure)', defaultDevice: 'sump-1' },
+  'swapped-float': {
+    ...commOnly,
+    description: 'Device serves its float32 points in the other word order (ABCD <-> CDAB): values read as garbage',
+    defaultDevice: 'fire-pump-1',
+  },
+};
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(name);
+}
+
+export class ScenarioManager {
+  private readonly running = new Map<string, ActiveScenario>();
+
+  constructor(private readonly targets: ScenarioTargets) {}
+
+  available(): ScenarioInfo[] {
+    return SCENARIO_NAMES.map((name) => {
+      const def = SCENARIOS[name];
+      return { name, description: def.description, defaultDevice: def.defaultDevice, appliesTo: def.appliesTo };
+    });
+  }
+
+  active(): ActiveScenario[] {
+    return [...this.running.values()].map((a) => ({ ...a }));
+  }
+
+  /** Starts a scenario on a device (default: the scenario's default device). Starting it again is a no-op. */
+  start(name: string, device?: string): ActiveScenario {
+    const def = this.definition(name);
+    const target = device ?? def.defaultDevice;
+    if (!this.targets.hasDevice(target)) throw new ScenarioError('unknown-device', `no device "${target}"`);
+    const key = keyOf(name, target);
+    const existing = this.running.get(key);
+    if (existing) return { ...existing };
+    def.start(this.targets, target);
+    const active: ActiveScenario = { name: name as ScenarioName, device: target, sinceMs: this.targets.nowMs() };
+    this.running.set(key, active);
+    return { ...active };
+  }
+
+  /** Clears a scenario on one device, or on every device when `device` is omitted; returns how many were cleared. */
+  clear(name: string, device?: string): number {
+    const def = this.definition(name);
+    let cleared = 0;
+    for (const [key, active] of this.running) {
+      if (active.name !== name || (device !== undefined && active.device !== device)) continue;
+      def.clear(this.targets, active.device);
+      this.running.delete(key);
+      cleared++;
+    }
+    return cleared;
+  }
+
+  /** How the device answers on Modbus now: not answering wins over answering with exceptions. */
+  comm(deviceId: string): CommBehaviour {
+    if (this.running.has(keyOf('no-answer', deviceId))) return 'no-answer';
+    if (this.running.has(keyOf('modbus-exception', deviceId))) return 'exception';
+    return 'normal';
+  }
+
+  swapsFloats(deviceId: string): boolean {
+    return this.running.has(keyOf('swapped-float', deviceId));
+  }
+
+  private definition(name: string): ScenarioDef {
+    if (!isScenarioName(name)) throw new ScenarioError('unknown-scenario', `no scenario "${name}"; known: ${SCENARIO_NAMES.join(', ')}`);
+    return SCENARIOS[name];
+  }
+}
+
+function keyOf(name: string, device: string): string {
+  return `${name}@${device}`;
+}

@@ -1,0 +1,217 @@
+import type { Logger } from 'pino';
+import type { SiteConfig } from '../src/config/schema.js';
+import { silentLogger } from '../src/log.js';
+import type { PointValue } from '../src/points/sample.js';
+import { findProfile } from '../src/profiles/index.js';
+import type { Clock, TimerHandle } from '../src/time/clock.js';
+import { startControlServer, type ControlServer, type DeviceSnapshot, type SimulatorControl } from './control-http.js';
+import { demoBuilding, demoSiteConfig, type DemoDevice } from './demo-building.js';
+import { startLinkServer, type LinkServer, type ServedUnit } from './modbus-server.js';
+import { ElevatorModel } from './models/elevator.js';
+import { BoosterSet, FireSet, SumpPit, type PumpSystem } from './models/pump-systems.js';
+import type { PumpUnit } from './models/pump.js';
+import { RegisterBank } from './register-bank.js';
+import { Rng } from './rng.js';
+import { ScenarioManager, type ActiveScenario, type ScenarioInfo } from './scenarios.js';
+
+/**
+ * The device simulator: the demo building's models stepped on the injected Clock, served over Modbus TCP
+ * (one port per link) with fault scenarios on demand. With a VirtualClock the models advance exactly as
+ * the test advances the clock; the same seed gives the same values at the same simulated time.
+ */
+
+export interface SimulatorOptions {
+  clock: Clock;
+  /** Default 1: the demo is reproducible unless asked otherwise. */
+  seed?: number;
+  /** Where the Modbus servers listen; default 127.0.0.1. */
+  host?: string;
+  /** Link id → port; a missing link or 0 takes any free port. */
+  ports?: Record<string, number>;
+  /** Model step; default 100 ms. */
+  stepMs?: number;
+  /** Scenarios active from the start. */
+  scenarios?: Array<{ name: string; device?: string }>;
+  /** HTTP control port on 127.0.0.1: 0 (default) for any free port, null for no HTTP endpoint. */
+  controlPort?: number | null;
+  /** Logged with `module: simulator` unless the logger already names a module. */
+  logger?: Logger;
+}
+
+export interface SimulatorHandle extends SimulatorControl {
+  /** Link id → bound port. */
+  readonly ports: Record<string, number>;
+  readonly host: string;
+  readonly controlPort: number | null;
+  /** A gateway site config pointing at this simulator. */
+  siteConfig(): SiteConfig;
+  values(deviceId: string): Record<string, PointValue>;
+  /** Simulated now (ms since the epoch): the clock's time plus whatever `step()` added. */
+  nowMs(): number;
+  /** Advances the models by hand, in steps of `stepMs`, and refreshes the registers. */
+  step(dtMs: number): void;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SEED = 1;
+const DEFAULT_STEP_MS = 100;
+/** After a stall (laptop asleep, debugger) the models catch up at most this much, not hours at once. */
+const MAX_CATCH_UP_MS = 10_000;
+
+interface SimDevice {
+  info: DemoDevice;
+  bank: RegisterBank;
+  values: () => Record<string, PointValue>;
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
+  const { clock } = opts;
+  const baseLogger = opts.logger ?? silentLogger();
+  // Callers may hand in a logger that already names its module; pino would repeat the key.
+  const log = 'module' in baseLogger.bindings() ? baseLogger : baseLogger.child({ module: 'simulator' });
+  const host = opts.host ?? '127.0.0.1';
+  const stepMs = opts.stepMs ?? DEFAULT_STEP_MS;
+  if (!(stepMs > 0)) throw new Error(`stepMs must be positive, got ${stepMs}`);
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const building = demoBuilding();
+  const rng = new Rng(seed);
+  let simNowMs = clock.now();
+
+  const elevators = new Map(building.elevators.map((spec) => [spec.id, new ElevatorModel(spec, { rng: rng.fork(spec.id) })]));
+  const booster = new BoosterSet(building.booster, rng.fork('booster-set'), simNowMs);
+  const sump = new SumpPit(building.sump, rng.fork('sump'));
+  const fire = new FireSet(building.fire, rng.fork('fire-set'));
+  const systems: PumpSystem[] = [booster, sump, fire];
+  const pumps = new Map<string, PumpUnit>(systems.flatMap((s) => s.units.map((u) => [u.id, u] as const)));
+
+  const devices = new Map<string, SimDevice>();
+  for (const info of building.devices) {
+    const profile = findProfile(info.profile);
+    if (!profile) throw new Error(`${info.id}: unknown profile ${info.profile}`);
+    const model = elevators.get(info.id) ?? pumps.get(info.id);
+    if (!model) throw new Error(`${info.id}: no model`);
+    devices.set(info.id, { info, bank: new RegisterBank(profile), values: () => model.values() });
+  }
+
+  const scenarios = new ScenarioManager({
+    hasDevice: (id) => devices.has(id),
+    elevator: (id) => elevators.get(id),
+    pump: (id) => pumps.get(id),
+    fireSetOfJockey: (id) => (id === fire.jockey.id ? fire : undefined),
+    nowMs: () => simNowMs,
+  });
+
+  const reportedEncodeErrors = new Map<string, string>();
+  const refreshBanks = (): void => {
+    for (const [id, d] of devices) {
+      d.bank.refresh(d.values(), { swapFloatWords: scenarios.swapsFloats(id) });
+      // A model bug, not a device fault: say so once per change, not ten times a second.
+      const errors = d.bank.encodeErrors.join('; ');
+      if (errors !== (reportedEncodeErrors.get(id) ?? '')) {
+        reportedEncodeErrors.set(id, errors);
+        if (errors !== '') log.warn({ device: id, errors: d.bank.encodeErrors }, 'values that do not fit their registers keep their last registers');
+      }
+    }
+  };
+
+  const advance = (dtMs: number): void => {
+    for (let done = 0; done < dtMs; ) {
+      const sub = Math.min(stepMs, dtMs - done);
+      simNowMs += sub;
+      for (const car of elevators.values()) car.step(sub, simNowMs);
+      for (const system of systems) system.step(sub, simNowMs);
+      done += sub;
+    }
+    refreshBanks();
+  };
+
+  for (const s of opts.scenarios ?? []) scenarios.start(s.name, s.device);
+  refreshBanks();
+
+  const links: LinkServer[] = [];
+  let control: ControlServer | null = null;
+  let timer: TimerHandle | undefined;
+  let stopped = false;
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    clock.clearTimeout(timer);
+    await control?.stop();
+    await Promise.all(links.map((l) => l.stop()));
+    log.info('simulator stopped');
+  };
+
+  const snapshot = (d: SimDevice): DeviceSnapshot => ({
+    id: d.info.id, name: d.info.name, type: d.info.type, link: d.info.link, unitId: d.info.unitId,
+    comm: scenarios.comm(d.info.id), swappedFloat: scenarios.swapsFloats(d.info.id), values: d.values(),
+  });
+
+  const handle: SimulatorHandle = {
+    ports: {},
+    host,
+    get controlPort() {
+      return control?.port ?? null;
+    },
+    siteConfig: () => demoSiteConfig({ host: connectableHost(host), ports: handle.ports }),
+    values: (id) => {
+      const d = devices.get(id);
+      if (!d) throw new Error(`no device "${id}"`);
+      return d.values();
+    },
+    nowMs: () => simNowMs,
+    step: (dtMs) => advance(dtMs),
+    scenarios: (): { available: ScenarioInfo[]; active: ActiveScenario[] } => ({ available: scenarios.available(), active: scenarios.active() }),
+    startScenario: (name, device) => {
+      const started = scenarios.start(name, device);
+      refreshBanks();
+      log.info({ scenario: started.name, device: started.device }, 'scenario started');
+      return started;
+    },
+    clearScenario: (name, device) => {
+      const cleared = scenarios.clear(name, device);
+      refreshBanks();
+      log.info({ scenario: name, device, cleared }, 'scenario cleared');
+      return cleared;
+    },
+    devices: () => [...devices.values()].map(snapshot),
+    stop,
+  };
+
+  try {
+    for (const link of building.links) {
+      const units: ServedUnit[] = [...devices.values()]
+        .filter((d) => d.info.link === link.id)
+        .map((d) => ({ deviceId: d.info.id, unitId: d.info.unitId, bank: d.bank, comm: () => scenarios.comm(d.info.id) }));
+      const server = await startLinkServer({ linkId: link.id, host, port: opts.ports?.[link.id] ?? 0, units, logger: log });
+      links.push(server);
+      handle.ports[link.id] = server.port;
+    }
+    const controlPort = opts.controlPort === undefined ? 0 : opts.controlPort;
+    if (controlPort !== null) control = await startControlServer(handle, controlPort);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  let lastTickMs = clock.now();
+  const tick = (): void => {
+    if (stopped) return;
+    const now = clock.now();
+    const elapsed = Math.min(Math.max(0, now - lastTickMs), MAX_CATCH_UP_MS);
+    lastTickMs = now;
+    advance(elapsed);
+    timer = clock.setTimeout(tick, stepMs);
+  };
+  timer = clock.setTimeout(tick, stepMs);
+
+  log.info({ seed, host, ports: handle.ports, controlPort: handle.controlPort, devices: devices.size }, 'simulator started');
+  return handle;
+}
+
+/** A gateway cannot connect to a wildcard address: point it at loopback instead. */
+function connectableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}

@@ -1,0 +1,229 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceConfig, ModbusTcpLinkConfig } from '../../src/config/schema.js';
+import type { DeviceStatusEvent } from '../../src/drivers/driver.js';
+import { ModbusDriver } from '../../src/drivers/modbus/modbus-driver.js';
+import { silentLogger } from '../../src/log.js';
+import type { PointValue, Sample } from '../../src/points/sample.js';
+import { elevatorProfile } from '../../src/profiles/elevator.js';
+import { pumpProfile } from '../../src/profiles/pump.js';
+import type { DeviceProfile } from '../../src/profiles/types.js';
+import { SystemClock } from '../../src/time/clock.js';
+import { freePort } from '../support/ports.js';
+
+/**
+ * The real driver, over real TCP, against an independent Modbus server (pymodbus) whose values are encoded
+ * by Python's struct module: see test/support/pymodbus_server.py.
+ */
+
+const PYTHON = '/usr/bin/python3';
+const SERVER_SCRIPT = fileURLToPath(new URL('../support/pymodbus_server.py', import.meta.url));
+const SERVER_READY_TIMEOUT_MS = 15_000;
+const POLL_MS = 250;
+const TIMEOUT_MS = 300;
+const SETTLE_MS = 2000;
+const HOST = '127.0.0.1';
+
+/** What the server serves, as engineering values (see the Python script). */
+const ELEVATOR_EXPECTED: Record<string, PointValue> = {
+  floor: -2,
+  direction: 'up',
+  door_state: 'open',
+  mode: 'in_service',
+  fault_code: 'none',
+  alarm_button: false,
+  passenger_trapped: true,
+  in_door_zone: true,
+  overload: false,
+  leveling_error: false,
+  safety_circuit_open: false,
+  load: 45,
+  run_count: 123_456,
+  run_hours: 5321.5, // float32 in CDAB
+  door_cycles: 200_000,
+  speed: -1.25,
+};
+
+const PUMP_EXPECTED: Record<string, PointValue> = {
+  running: true,
+  fault: false,
+  remote: true,
+  discharge_pressure: 6.5,
+  suction_pressure: 1.25,
+  flow: 42.5,
+  motor_current: 12.3,
+  frequency: 49.99,
+  motor_temperature: -5.4,
+  bearing_temperature: 48.2,
+  vibration: 2.1,
+  level: 3.45,
+  run_hours: 1234.5, // float64
+  start_count: 321,
+  fault_code: 'dry_run',
+};
+
+function linkConfig(port: number): ModbusTcpLinkConfig {
+  return {
+    id: 'plant-room',
+    type: 'modbus-tcp',
+    host: HOST,
+    port,
+    connectTimeoutMs: 1000,
+    timeoutMs: TIMEOUT_MS,
+    retries: 0,
+    maxGapRegisters: 8,
+    maxRegistersPerRead: 125,
+    maxBitsPerRead: 2000,
+    interRequestDelayMs: 0,
+    backoffInitialMs: 1000,
+    backoffMaxMs: 4000,
+  };
+}
+
+function device(id: string, unitId: number, profile: DeviceProfile): { config: DeviceConfig; profile: DeviceProfile } {
+  const config: DeviceConfig = {
+    id,
+    type: profile.equipment,
+    profile: profile.id,
+    link: 'plant-room',
+    unitId,
+    pollIntervalMs: POLL_MS,
+    staleAfterPolls: 3,
+    commLossDelayMs: 10_000,
+    enabled: true,
+    thresholds: [],
+    disableThresholds: [],
+  };
+  return { config, profile };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts the Python server and waits for its ready line and for the port to accept connections. */
+async function startServer(port: number): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(PYTHON, [SERVER_SCRIPT, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const deadline = Date.now() + SERVER_READY_TIMEOUT_MS;
+  while (!stdout.includes(`READY ${port}`) || !(await portAccepts(port))) {
+    if (child.exitCode !== null) throw new Error(`pymodbus server exited with ${child.exitCode}: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`pymodbus server not ready after ${SERVER_READY_TIMEOUT_MS} ms: ${stderr}`);
+    await sleep(50);
+  }
+  return { child, stderr: () => stderr };
+}
+
+function runDriver(port: number, devices: Array<{ config: DeviceConfig; profile: DeviceProfile }>) {
+  const batches: Sample[][] = [];
+  const statuses: DeviceStatusEvent[] = [];
+  const driver = new ModbusDriver({
+    link: linkConfig(port),
+    devices,
+    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s) },
+  });
+  const of = (id: string) => batches.filter((b) => b[0]?.point.startsWith(`${id}.`));
+  return { driver, batches, statuses, of };
+}
+
+describe('ModbusDriver against pymodbus', () => {
+  let server: { child: ChildProcess; stderr: () => string } | undefined;
+  let port = 0;
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startServer(port);
+  });
+
+  afterAll(() => {
+    server?.child.kill('SIGTERM');
+  });
+
+  it('decodes both units, marks a refused block and a silent unit bad, and keeps the good unit on schedule', async () => {
+    const { driver, statuses, of } = runDriver(port, [
+      device('lift-1', 1, elevatorProfile),
+      device('pump-1', 2, pumpProfile),
+      device('ghost-1', 7, pumpProfile),
+    ]);
+    const startedAt = Date.now();
+    await driver.start();
+    expect(Date.now() - startedAt).toBeLessThan(100);
+    await sleep(SETTLE_MS);
+    const health = driver.health();
+    await driver.stop();
+
+    const lift = of('lift-1').at(-1) ?? [];
+    expect(lift).toHaveLength(elevatorProfile.points.length);
+    for (const sample of lift) {
+      const name = sample.point.slice('lift-1.'.length);
+      expect(sample, sample.point).toMatchObject({ value: ELEVATOR_EXPECTED[name], quality: 'good' });
+    }
+
+    const pump = of('pump-1').at(-1) ?? [];
+    expect(pump).toHaveLength(pumpProfile.points.length);
+    for (const sample of pump) {
+      const name = sample.point.slice('pump-1.'.length);
+      if (name === 'pressure_setpoint') continue;
+      expect(sample, sample.point).toMatchObject({ value: PUMP_EXPECTED[name], quality: 'good' });
+    }
+    expect(pump.find((s) => s.point === 'pump-1.pressure_setpoint')).toMatchObject({
+      value: null,
+      quality: 'bad',
+      error: 'Modbus exception 2 (illegal data address) from unit 2 reading holding 0+1',
+    });
+
+    const ghost = of('ghost-1')[0] ?? [];
+    expect(ghost.every((s) => s.quality === 'bad' && s.error === `timeout after ${TIMEOUT_MS} ms`)).toBe(true);
+
+    expect(statuses.filter((s) => s.device === 'lift-1').map((s) => s.online)).toEqual([true]);
+    expect(statuses.filter((s) => s.device === 'pump-1').map((s) => s.online)).toEqual([true]);
+    expect(statuses.filter((s) => s.device === 'ghost-1')).toEqual([
+      { device: 'ghost-1', online: false, ts: expect.any(Number) as number, error: `timeout after ${TIMEOUT_MS} ms` },
+    ]);
+
+    // The silent unit is backed off, so the elevator keeps (nearly) every slot of its schedule: each probe
+    // of the silent unit holds the bus for one timeout, which can cost the elevator at most one slot.
+    expect(of('lift-1').length).toBeGreaterThanOrEqual(SETTLE_MS / POLL_MS - 2);
+    const byDevice = new Map(health.devices.map((d) => [d.device, d]));
+    const ghostRequests = byDevice.get('ghost-1')?.requests ?? 0;
+    expect(ghostRequests).toBeLessThanOrEqual(3);
+    expect(byDevice.get('lift-1')).toMatchObject({ state: 'online', errors: 0 });
+    expect(byDevice.get('lift-1')?.overruns).toBeLessThanOrEqual(ghostRequests);
+    expect(byDevice.get('pump-1')).toMatchObject({ state: 'degraded' });
+    expect(byDevice.get('ghost-1')).toMatchObject({ state: 'offline', lastError: `timeout after ${TIMEOUT_MS} ms` });
+    expect(health).toMatchObject({ state: 'connected', reconnects: 0 });
+  });
+
+  it('reports a closed port as bad samples and one offline event per device', async () => {
+    const closedPort = await freePort();
+    const { driver, statuses, of } = runDriver(closedPort, [device('lift-1', 1, elevatorProfile), device('pump-1', 2, pumpProfile)]);
+    await driver.start();
+    await sleep(1500);
+    const health = driver.health();
+    await driver.stop();
+    const refused = `connection refused (ECONNREFUSED) to ${HOST}:${closedPort}`;
+    const byDevice = [...statuses].sort((a, b) => a.device.localeCompare(b.device));
+    expect(byDevice.map((s) => [s.device, s.online, s.error])).toEqual([
+      ['lift-1', false, refused],
+      ['pump-1', false, refused],
+    ]);
+    expect(of('lift-1')[0]?.every((s) => s.quality === 'bad' && s.error === refused)).toBe(true);
+    expect(health).toMatchObject({ state: 'disconnected', lastError: refused });
+  });
+});
