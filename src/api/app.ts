@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayView } from './gateway-view.js';
 import { alarmRoutes } from './routes/alarms.js';
@@ -19,7 +19,8 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the app is a plain FastifyInstance that route modules accept.
   const loggerInstance: FastifyBaseLogger = options.logger.child({ module: 'api' });
-  const app = Fastify({ loggerInstance, disableRequestLogging: true });
+  // Per-request lines would flood the log of a gateway polled by dashboards every few seconds.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
 
   await app.register(swagger, {
     openapi: {
