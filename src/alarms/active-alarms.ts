@@ -1,6 +1,5 @@
-import type { PointValue, Quality } from '../points/sample.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import type { AlarmEvent, AlarmKind } from './events.js';
+import type { AlarmEvent } from './events.js';
 
 /**
  * The alarms active right now, fed with the rules' raise and clear events: a raise adds, a clear removes.
@@ -8,24 +7,11 @@ import type { AlarmEvent, AlarmKind } from './events.js';
  * manager's job, built later on the same events.
  */
 
-export interface ActiveAlarm {
-  alarmId: string;
-  site: string;
-  device: string;
-  point?: string;
-  rule: string;
-  kind: AlarmKind;
-  priority: AlarmPriority;
-  message: string;
-  /** Value and quality carried by the latest raise event of this alarm. */
-  value?: PointValue | null;
-  quality?: Quality;
-  limit?: number;
+/** An active alarm: the fields of its latest raise event, and when that raise was emitted. */
+export type ActiveAlarm = Omit<AlarmEvent, 'type' | 'ts'> & {
   /** When the raise event was emitted (after any on-delay), ms since epoch. */
   raisedAt: number;
-  /** When the condition started (before the on-delay), ms since epoch. */
-  conditionSince: number;
-}
+};
 
 export interface ActiveAlarmFilter {
   /** Only this device's alarms; undefined means every device. */

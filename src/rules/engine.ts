@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import type { AlarmEvent, AlarmKind } from '../alarms/events.js';
+import type { AlarmEvent } from '../alarms/events.js';
 import type { DeviceStatusEvent } from '../drivers/driver.js';
 import { numericValue, type PointValue, type Quality, type Sample } from '../points/sample.js';
-import type { AlarmPriority } from '../profiles/types.js';
 import type { Clock } from '../time/clock.js';
 import { CommLossRule } from './comm-loss.js';
 import type { CompiledRuleSet } from './compile.js';
@@ -29,21 +28,12 @@ export interface RuleEngineContext {
 }
 
 /** An alarm the engine holds active, for debugging and the API. */
-export interface ActiveRuleAlarm {
-  alarmId: string;
-  device: string;
-  point?: string;
-  rule: string;
-  kind: AlarmKind;
-  priority: AlarmPriority;
-  message: string;
+export type ActiveRuleAlarm = Pick<AlarmEvent, 'alarmId' | 'device' | 'point' | 'rule' | 'kind' | 'priority' | 'message' | 'value' | 'quality'> & {
   /** Engine clock time of the raise. */
   raisedAt: number;
-  value?: PointValue | null;
-  quality?: Quality;
   /** True while the value is back to normal and the off-delay runs. */
   clearPending: boolean;
-}
+};
 
 export interface RuleEngineStats {
   /** Samples received, and of those: for points without rules, unchanged, evaluated. */
