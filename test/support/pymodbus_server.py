@@ -71,14 +71,19 @@ def unit(discrete, inputs, holding_start):
     )
 
 
-async def main(port):
-    context = ModbusServerContext(
+def server_context():
+    """Units 1 and 2 as described above; shared with the RTU server (pymodbus_rtu_server.py)."""
+    return ModbusServerContext(
         slaves={
             1: unit([False], ELEVATOR_INPUT, 0),
             2: unit([True, False, True], PUMP_INPUT, 100),
         },
         single=False,
     )
+
+
+async def main(port):
+    context = server_context()
     server = ModbusTcpServer(context, address=("127.0.0.1", port), allow_reuse_address=True)
     serving = asyncio.create_task(server.serve_forever())
     await server.serving

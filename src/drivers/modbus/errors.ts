@@ -138,10 +138,25 @@ function textOf(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/**
+ * The serial binding reports a failed open as a bare message, "Error: No such file or directory, cannot
+ * open /dev/ttyUSB0", with no code: recognise the usual system messages so they read like socket errors.
+ */
+const SERIAL_OPEN_FAILURE = /^Error: (.+), cannot open /;
+const SERIAL_MESSAGE_CODES: Readonly<Record<string, string>> = {
+  'No such file or directory': 'ENOENT',
+  'Permission denied': 'EACCES',
+  'Device or resource busy': 'EBUSY',
+};
+
 /** The socket/serial error code of an error, if it carries one (`code` from Node, `errno` from modbus-serial). */
 function errorCode(err: LibraryError): string {
   const code = textOf(err.code);
-  return code !== '' ? code : textOf(err.errno);
+  if (code !== '') return code;
+  const errno = textOf(err.errno);
+  if (errno !== '') return errno;
+  const serial = SERIAL_OPEN_FAILURE.exec(textOf(err.message));
+  return serial?.[1] !== undefined ? (SERIAL_MESSAGE_CODES[serial[1]] ?? '') : '';
 }
 
 function connectionPhrase(err: LibraryError): string {
@@ -150,6 +165,8 @@ function connectionPhrase(err: LibraryError): string {
   const code = errorCode(err);
   const phrase = CONNECTION_CODES[code];
   if (phrase !== undefined) return `${phrase} (${code})`;
+  const serial = SERIAL_OPEN_FAILURE.exec(message);
+  if (serial?.[1] !== undefined) return `cannot open serial port: ${serial[1]}`;
   return message !== '' ? message : 'connection failed';
 }
 

@@ -56,8 +56,12 @@ describe('toConnectError', () => {
   it('names the target', () => {
     const refused = toConnectError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:502'), { code: 'ECONNREFUSED' }), '127.0.0.1:502');
     expect(refused).toMatchObject({ kind: 'connection', message: 'connection refused (ECONNREFUSED) to 127.0.0.1:502' });
-    expect(toConnectError(new Error('Error: No such file or directory, cannot open /dev/ttyUSB9'), '/dev/ttyUSB9').message).toBe(
-      'Error: No such file or directory, cannot open /dev/ttyUSB9 to /dev/ttyUSB9',
-    );
+  });
+
+  it('reads the serial binding\'s bare open failures like socket errors', () => {
+    const open = (message: string) => toConnectError(new Error(message), '/dev/ttyUSB9').message;
+    expect(open('Error: No such file or directory, cannot open /dev/ttyUSB9')).toBe('no such serial device (ENOENT) to /dev/ttyUSB9');
+    expect(open('Error: Permission denied, cannot open /dev/ttyUSB9')).toBe('permission denied (EACCES) to /dev/ttyUSB9');
+    expect(open('Error: Input/output error, cannot open /dev/ttyUSB9')).toBe('cannot open serial port: Input/output error to /dev/ttyUSB9');
   });
 });
