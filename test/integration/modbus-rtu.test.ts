@@ -8,11 +8,12 @@ import type { DeviceConfig, ModbusRtuLinkConfig } from '../../src/config/schema.
 import type { DeviceStatusEvent } from '../../src/drivers/driver.js';
 import { ModbusDriver } from '../../src/drivers/modbus/modbus-driver.js';
 import { silentLogger } from '../../src/log.js';
-import type { PointValue, Sample } from '../../src/points/sample.js';
+import type { Sample } from '../../src/points/sample.js';
 import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
 import type { DeviceProfile } from '../../src/profiles/types.js';
 import { SystemClock } from '../../src/time/clock.js';
+import { ELEVATOR_EXPECTED, PUMP_EXPECTED, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
 
 /**
  * The real driver over a real serial line: Modbus RTU through a pseudo-terminal pair made by socat, against
@@ -35,44 +36,6 @@ const POLL_MS = 250;
 const TIMEOUT_MS = 300;
 const SETTLE_MS = 2000;
 
-/** What the server serves, as engineering values (see test/support/pymodbus_server.py). */
-const ELEVATOR_EXPECTED: Record<string, PointValue> = {
-  floor: -2,
-  direction: 'up',
-  door_state: 'open',
-  mode: 'in_service',
-  fault_code: 'none',
-  alarm_button: false,
-  passenger_trapped: true,
-  in_door_zone: true,
-  overload: false,
-  leveling_error: false,
-  safety_circuit_open: false,
-  load: 45,
-  run_count: 123_456,
-  run_hours: 5321.5, // float32 in CDAB
-  door_cycles: 200_000,
-  speed: -1.25,
-};
-
-const PUMP_EXPECTED: Record<string, PointValue> = {
-  running: true,
-  fault: false,
-  remote: true,
-  discharge_pressure: 6.5,
-  suction_pressure: 1.25,
-  flow: 42.5,
-  motor_current: 12.3,
-  frequency: 49.99,
-  motor_temperature: -5.4,
-  bearing_temperature: 48.2,
-  vibration: 2.1,
-  level: 3.45,
-  run_hours: 1234.5, // float64
-  start_count: 321,
-  fault_code: 'dry_run',
-};
-
 function linkConfig(path: string): ModbusRtuLinkConfig {
   return {
     id: 'rs485-1',
@@ -82,32 +45,12 @@ function linkConfig(path: string): ModbusRtuLinkConfig {
     parity: 'even',
     dataBits: 8,
     stopBits: 1,
-    timeoutMs: TIMEOUT_MS,
-    retries: 0,
-    maxGapRegisters: 8,
-    maxRegistersPerRead: 125,
-    maxBitsPerRead: 2000,
-    interRequestDelayMs: 0,
-    backoffInitialMs: 1000,
-    backoffMaxMs: 4000,
+    ...interopLinkTiming(TIMEOUT_MS),
   };
 }
 
 function device(id: string, unitId: number, profile: DeviceProfile): { config: DeviceConfig; profile: DeviceProfile } {
-  const config: DeviceConfig = {
-    id,
-    type: profile.equipment,
-    profile: profile.id,
-    link: 'rs485-1',
-    unitId,
-    pollIntervalMs: POLL_MS,
-    staleAfterPolls: 3,
-    commLossDelayMs: 10_000,
-    enabled: true,
-    thresholds: [],
-    disableThresholds: [],
-  };
-  return { config, profile };
+  return interopDevice('rs485-1', id, unitId, profile, POLL_MS);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,82 @@
+import type { DeviceConfig } from '../../src/config/schema.js';
+import type { PointValue } from '../../src/points/sample.js';
+import type { DeviceProfile } from '../../src/profiles/types.js';
+
+/**
+ * What test/support/pymodbus_server.py (TCP) and pymodbus_rtu_server.py (RTU) serve, as engineering values:
+ * unit 1 is the elevator map, unit 2 the pump map, encoded independently with Python's struct module.
+ */
+export const ELEVATOR_EXPECTED: Record<string, PointValue> = {
+  floor: -2,
+  direction: 'up',
+  door_state: 'open',
+  mode: 'in_service',
+  fault_code: 'none',
+  alarm_button: false,
+  passenger_trapped: true,
+  in_door_zone: true,
+  overload: false,
+  leveling_error: false,
+  safety_circuit_open: false,
+  load: 45,
+  run_count: 123_456,
+  run_hours: 5321.5, // float32 in CDAB
+  door_cycles: 200_000,
+  speed: -1.25,
+};
+
+export const PUMP_EXPECTED: Record<string, PointValue> = {
+  running: true,
+  fault: false,
+  remote: true,
+  discharge_pressure: 6.5,
+  suction_pressure: 1.25,
+  flow: 42.5,
+  motor_current: 12.3,
+  frequency: 49.99,
+  motor_temperature: -5.4,
+  bearing_temperature: 48.2,
+  vibration: 2.1,
+  level: 3.45,
+  run_hours: 1234.5, // float64
+  start_count: 321,
+  fault_code: 'dry_run',
+};
+
+/** Link settings shared by the TCP and RTU interop tests: short timeouts, no retries, quick back-off. */
+export function interopLinkTiming(timeoutMs: number) {
+  return {
+    timeoutMs,
+    retries: 0,
+    maxGapRegisters: 8,
+    maxRegistersPerRead: 125,
+    maxBitsPerRead: 2000,
+    interRequestDelayMs: 0,
+    backoffInitialMs: 1000,
+    backoffMaxMs: 4000,
+  };
+}
+
+/** A device of the given profile on `link`, polled every `pollIntervalMs`. */
+export function interopDevice(
+  link: string,
+  id: string,
+  unitId: number,
+  profile: DeviceProfile,
+  pollIntervalMs: number,
+): { config: DeviceConfig; profile: DeviceProfile } {
+  const config: DeviceConfig = {
+    id,
+    type: profile.equipment,
+    profile: profile.id,
+    link,
+    unitId,
+    pollIntervalMs,
+    staleAfterPolls: 3,
+    commLossDelayMs: 10_000,
+    enabled: true,
+    thresholds: [],
+    disableThresholds: [],
+  };
+  return { config, profile };
+}
