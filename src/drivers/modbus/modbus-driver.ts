@@ -41,6 +41,7 @@ interface DeviceRuntime {
   polling: boolean;
   /** Due time of the last poll that produced samples (or of the start): staleness counts from here. */
   freshAt: number;
+  /** No stale batch is due: one was emitted, or the last poll already marked every point bad. */
   stale: boolean;
   readonly lastGood: Map<string, PointValue>;
   /** Last logged problem per block or point, so each is logged once per change. */
@@ -66,9 +67,10 @@ interface DeviceRuntime {
  *   it or doubles the wait. The first poll with any answer (data or a Modbus exception) emits online:true.
  *   A unit that answers but refuses some blocks stays online, with state `degraded`.
  * - Samples: every poll that runs emits one batch with a sample per point: good, or bad (value null, error)
- *   when its block failed or its value is NaN, infinite or outside the point's range. When no poll has run
- *   for staleAfterPolls intervals (backed off, link down, overrun), one batch of stale samples carrying the
- *   last good values is emitted; the next poll that runs ends the staleness.
+ *   when its block failed or its value is NaN, infinite or outside the point's range. When no poll has ended
+ *   for staleAfterPolls intervals while the values were last good (a slow unit, overruns), one batch of
+ *   stale samples carrying the last good values is emitted; the next poll that ends clears it. Points of a
+ *   unit that did not answer stay bad until it answers: bad says more than stale.
  * - Link: connects in the background and reconnects forever with exponential back-off; while it is down,
  *   polls fail at once without queueing. Once it is up again every device is polled at once.
  * - Logs: link, unit and per-block/per-point problems are logged once per change, not per poll.
@@ -394,7 +396,9 @@ export class ModbusDriver implements Driver {
       for (const { def } of block.points) samples.push(badSample(pointId(device.id, def.name), now, error.message));
     }
     device.freshAt = dueAt;
-    device.stale = false;
+    // A poll the unit did not answer has just marked every point bad: turning them stale between two
+    // back-off probes would only flip their quality back and forth, so no stale batch follows it.
+    device.stale = !answered;
     device.lastError = failures.at(-1)?.error.message ?? null;
     if (answered) {
       device.lastSeen = now;
