@@ -14,11 +14,11 @@
  *
  * Targets: planned == minimal for every device; requests on the wire per cycle == planned.
  */
-import type { LinkConfig } from '../src/config/schema.js';
+import type { LinkConfig, SiteConfig } from '../src/config/schema.js';
 import { ModbusDriver } from '../src/drivers/modbus/modbus-driver.js';
 import { minimalBlockCount, planReads } from '../src/drivers/modbus/planner.js';
-import { ModbusSerialTransport, type ModbusTransport, type ReadValues } from '../src/drivers/modbus/transport.js';
-import { resolveDevices, type DeviceEntry } from '../src/gateway/device-catalog.js';
+import { ModbusSerialTransport, isModbusLink, type ModbusLinkConfig, type ModbusTransport, type ReadValues } from '../src/drivers/modbus/transport.js';
+import { isModbusEntry, resolveDevices, type DeviceEntry, type ModbusDeviceEntry } from '../src/gateway/device-catalog.js';
 import { silentLogger } from '../src/log.js';
 import { splitPointId, type Sample } from '../src/points/sample.js';
 import { findProfile } from '../src/profiles/index.js';
@@ -42,15 +42,20 @@ interface PlanRow {
   minimal: number;
 }
 
-function linkOf(links: readonly LinkConfig[], entry: DeviceEntry): LinkConfig {
+function linkOf(links: readonly LinkConfig[], entry: DeviceEntry): ModbusLinkConfig {
   const link = links.find((l) => l.id === entry.config.link);
-  if (link === undefined) throw new Error(`device ${entry.config.id}: no link ${entry.config.link}`);
+  if (link === undefined || !isModbusLink(link)) throw new Error(`device ${entry.config.id}: no Modbus link ${entry.config.link}`);
   return link;
+}
+
+/** The demo building's Modbus devices with their profiles. */
+function modbusDevices(site: SiteConfig): ModbusDeviceEntry[] {
+  return resolveDevices(site, findProfile).filter(isModbusEntry);
 }
 
 function planRows(): PlanRow[] {
   const site = demoSiteConfig({ host: '127.0.0.1', ports: DUMMY_PORTS });
-  return resolveDevices(site, findProfile).map((entry) => {
+  return modbusDevices(site).map((entry) => {
     const link = linkOf(site.links, entry);
     return {
       device: entry.config.id,
@@ -64,7 +69,7 @@ function planRows(): PlanRow[] {
 /** Mean µs per planReads call over every device of the demo building. */
 function timePlanReads(): number {
   const site = demoSiteConfig({ host: '127.0.0.1', ports: DUMMY_PORTS });
-  const jobs = resolveDevices(site, findProfile).map((entry) => ({ points: entry.profile.points, link: linkOf(site.links, entry) }));
+  const jobs = modbusDevices(site).map((entry) => ({ points: entry.profile.points, link: linkOf(site.links, entry) }));
   let blocks = 0;
   const runAll = (runs: number): void => {
     for (let i = 0; i < runs; i++) for (const job of jobs) blocks += planReads(job.points, job.link).length;
@@ -122,8 +127,8 @@ async function measureOnTheWire(): Promise<Map<string, WireCount>> {
   try {
     const served = simulator.siteConfig();
     const site = { ...served, devices: served.devices.map((d) => ({ ...d, pollIntervalMs: WIRE_POLL_INTERVAL_MS })) };
-    const entries = resolveDevices(site, findProfile);
-    for (const link of site.links) {
+    const entries = modbusDevices(site);
+    for (const link of site.links.filter(isModbusLink)) {
       const onLink = entries.filter((e) => e.config.link === link.id);
       const transport = new CountingTransport(new ModbusSerialTransport({ link, clock }));
       const unitOf = new Map(onLink.map((e) => [e.config.id, e.config.unitId]));
@@ -138,7 +143,7 @@ async function measureOnTheWire(): Promise<Map<string, WireCount>> {
         count.notGood += samples.filter((s) => s.quality !== 'good').length;
         counts.set(device, count);
       };
-      const context = { clock, logger: silentLogger(), onSamples, onDeviceStatus: () => undefined };
+      const context = { clock, logger: silentLogger(), onSamples, onDeviceStatus: () => undefined, onEvents: () => undefined };
       drivers.push(new ModbusDriver({ link, devices: onLink, context, transport }));
     }
     await Promise.all(drivers.map((d) => d.start()));

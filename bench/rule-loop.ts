@@ -92,7 +92,7 @@ function benchProfile(): DeviceProfile {
         break;
     }
   }
-  return { id: 'bench-v1', equipment: 'pump', description: 'Synthetic benchmark profile', points, thresholds };
+  return { id: 'bench-v1', protocol: 'modbus', equipment: 'pump', description: 'Synthetic benchmark profile', points, thresholds };
 }
 
 function benchSite(): SiteConfig {
@@ -100,10 +100,10 @@ function benchSite(): SiteConfig {
   for (let d = 0; d < DEVICES; d++) {
     devices.push({
       id: `pump-${d}`, type: 'pump', profile: 'bench-v1', link: 'bench', unitId: 1, pollIntervalMs: POLL_INTERVAL_MS,
-      staleAfterPolls: 3, commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [], disableThresholds: [],
+      staleAfterPolls: 3, commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [], disableThresholds: [], topicVars: {}, eventRules: [],
     });
   }
-  return { site: { id: 'bench', name: 'Benchmark', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 0 }, links: [], devices, sinks: [] };
+  return { site: { id: 'bench', name: 'Benchmark', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 0 }, embeddedBroker: { host: '127.0.0.1', port: 0 }, links: [], devices, sinks: [] };
 }
 
 // ---- the stream ------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import type { InfluxV1SinkConfig } from '../src/config/schema.js';
 import { silentLogger } from '../src/log.js';
 import type { Quality, Sample } from '../src/points/sample.js';
 import { builtInProfiles } from '../src/profiles/index.js';
-import type { ModbusPointDef } from '../src/profiles/types.js';
+import type { EquipmentType, PointDefBase } from '../src/profiles/types.js';
 import { SampleEncoder } from '../src/telemetry/line-protocol.js';
 import { TelemetryWriter } from '../src/telemetry/telemetry-writer.js';
 import { SystemClock } from '../src/time/clock.js';
@@ -40,8 +40,8 @@ const START_TS = Date.UTC(2026, 0, 1);
 
 interface Device {
   id: string;
-  equipment: 'pump' | 'elevator';
-  points: ModbusPointDef[];
+  equipment: EquipmentType;
+  points: PointDefBase[];
 }
 
 /** A small deterministic generator, so every run encodes the same stream. */
@@ -61,7 +61,7 @@ function devices(): Device[] {
   return out;
 }
 
-function value(point: ModbusPointDef, cycle: number, random: () => number): Sample['value'] {
+function value(point: PointDefBase, cycle: number, random: () => number): Sample['value'] {
   switch (point.kind) {
     case 'binary':
       return random() < 0.1;

@@ -182,6 +182,7 @@ export function demoSiteConfig(opts: { host: string; ports: Record<string, numbe
   return {
     site: { ...DEMO_SITE },
     http: { host: '127.0.0.1', port: 8080 },
+    embeddedBroker: { host: '127.0.0.1', port: 0 },
     links: building.links.map((link) => {
       const port = opts.ports[link.id];
       if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
@@ -192,7 +193,7 @@ export function demoSiteConfig(opts: { host: string; ports: Record<string, numbe
     devices: building.devices.map((d) => ({
       id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: d.link, unitId: d.unitId,
       pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true,
-      thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [],
+      thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [], topicVars: {}, eventRules: [],
     })),
     sinks: [],
   };

@@ -1,6 +1,6 @@
 import { encodeRegisters } from '../src/drivers/modbus/codec.js';
 import type { PointValue } from '../src/points/sample.js';
-import { isBitTable, registerCount, type ByteOrder, type DeviceProfile, type ModbusPointDef, type RegisterTable } from '../src/profiles/types.js';
+import { isBitTable, registerCount, type ByteOrder, type ModbusProfile, type ModbusPointDef, type RegisterTable } from '../src/profiles/types.js';
 
 /**
  * The four Modbus tables of one simulated device (unit), refreshed from its model's values through its
@@ -25,13 +25,13 @@ export interface RefreshOptions {
 const SWAPPED_WORDS: Record<ByteOrder, ByteOrder> = { ABCD: 'CDAB', CDAB: 'ABCD', BADC: 'DCBA', DCBA: 'BADC' };
 
 export class RegisterBank {
-  readonly profile: DeviceProfile;
+  readonly profile: ModbusProfile;
   private readonly tables: Partial<Record<RegisterTable, Table>> = {};
   private readonly swappedDefs = new Map<ModbusPointDef, ModbusPointDef>();
   /** Points whose last value could not be encoded (out of range): they keep their previous registers. */
   encodeErrors: string[] = [];
 
-  constructor(profile: DeviceProfile) {
+  constructor(profile: ModbusProfile) {
     this.profile = profile;
     for (const def of profile.points) {
       const end = def.address + (isBitTable(def.table) ? 1 : registerCount(def.type));

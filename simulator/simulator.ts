@@ -87,7 +87,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const devices = new Map<string, SimDevice>();
   for (const info of building.devices) {
     const profile = findProfile(info.profile);
-    if (!profile) throw new Error(`${info.id}: unknown profile ${info.profile}`);
+    if (profile?.protocol !== 'modbus') throw new Error(`${info.id}: no Modbus profile ${info.profile}`);
     const model = elevators.get(info.id) ?? pumps.get(info.id);
     if (!model) throw new Error(`${info.id}: no model`);
     devices.set(info.id, { info, bank: new RegisterBank(profile), values: () => model.values() });

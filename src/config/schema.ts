@@ -26,6 +26,18 @@ export const ThresholdSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const EventRuleSchema = Type.Object(
+  {
+    id: Id,
+    event: Type.String({ minLength: 1, description: 'Event name within the device profile, e.g. access_denied' }),
+    count: Type.Integer({ minimum: 1, description: 'Raise when at least this many events fall within the window' }),
+    windowMs: Type.Integer({ minimum: 1, description: 'Length of the sliding window' }),
+    priority: Priority,
+    message: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 const SerialCommon = {
   timeoutMs: Ms('Per-request response timeout', 1000),
   retries: Type.Integer({ minimum: 0, maximum: 10, default: 1, description: 'Retries of a failed request before the unit counts a failure' }),
@@ -63,23 +75,63 @@ export const ModbusRtuLinkSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const LinkSchema = Type.Union([ModbusTcpLinkSchema, ModbusRtuLinkSchema]);
+export const MqttLinkSchema = Type.Object(
+  {
+    id: Id,
+    type: Type.Literal('mqtt'),
+    url: Type.Optional(
+      Type.String({
+        pattern: '^(mqtts?|wss?)://',
+        description: 'Broker URL (mqtt://, mqtts://, ws://, wss://). Leave out to use the embedded broker.',
+      }),
+    ),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Defaults to facility-gw-<site>-<link>; keep it stable so the persistent session survives restarts' })),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String({ description: 'Write ${ENV_VAR} to take it from the environment' })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          caFile: Type.Optional(Type.String({ description: 'PEM file of the CA that signed the broker certificate' })),
+          certFile: Type.Optional(Type.String({ description: 'Client certificate (PEM), for brokers that require one' })),
+          keyFile: Type.Optional(Type.String({ description: 'Client private key (PEM)' })),
+          rejectUnauthorized: Type.Boolean({ default: true }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    keepaliveS: Type.Integer({ minimum: 0, maximum: 65535, default: 30 }),
+    reconnectPeriodMs: Ms('Wait between reconnect attempts', 1000),
+    connectTimeoutMs: Ms('Broker connect timeout', 10_000),
+    maxPayloadBytes: Type.Integer({ minimum: 16, default: 65_536, description: 'Larger payloads are rejected before parsing' }),
+  },
+  { additionalProperties: false },
+);
+
+export const LinkSchema = Type.Union([ModbusTcpLinkSchema, ModbusRtuLinkSchema, MqttLinkSchema]);
 
 export const DeviceSchema = Type.Object(
   {
     id: Id,
     name: Type.Optional(Type.String()),
     location: Type.Optional(Type.String({ description: 'Building, floor, plant room' })),
-    type: Type.Union([Type.Literal('elevator'), Type.Literal('pump')], { description: 'Equipment type; becomes the InfluxDB measurement' }),
+    type: Type.Union([Type.Literal('elevator'), Type.Literal('pump'), Type.Literal('access-controller'), Type.Literal('door')], {
+      description: 'Equipment type; becomes the InfluxDB measurement',
+    }),
     profile: Type.String({ minLength: 1, description: 'Profile id, e.g. pump-vfd-v1' }),
     link: Id,
-    unitId: Type.Integer({ minimum: 0, maximum: 247, description: 'Modbus unit (slave) id' }),
+    unitId: Type.Optional(Type.Integer({ minimum: 0, maximum: 247, description: 'Modbus unit (slave) id; required on Modbus links' })),
+    parent: Type.Optional(Id),
+    topicVars: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.String({ minLength: 1 }), {
+      default: {},
+      description: 'MQTT: values for {name} placeholders in the profile topics ({device} is the device id)',
+    }),
     pollIntervalMs: Ms('Poll period', 1000, 50),
     staleAfterPolls: Type.Integer({ minimum: 1, default: 3, description: 'Missed polls before values turn stale' }),
     commLossDelayMs: Type.Integer({ minimum: 0, default: 10_000, description: 'How long a device must stay unreachable before its communication alarm raises' }),
     enabled: Type.Boolean({ default: true }),
     thresholds: Type.Array(ThresholdSchema, { default: [], description: 'Extra thresholds, or overrides of the profile defaults by id' }),
-    disableThresholds: Type.Array(Type.String(), { default: [], description: 'Profile threshold ids to switch off for this device' }),
+    disableThresholds: Type.Array(Type.String(), { default: [], description: 'Profile threshold or event-rule ids to switch off for this device' }),
+    eventRules: Type.Array(EventRuleSchema, { default: [], description: 'Extra event rules, or overrides of the profile defaults by id' }),
   },
   { additionalProperties: false },
 );
@@ -136,6 +188,23 @@ export const SiteConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    embeddedBroker: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: '0 picks a free port' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Started when an MQTT link or the northbound publisher has no broker URL' },
+    ),
+    northbound: Type.Optional(
+      Type.Object(
+        {
+          link: Type.Optional(Id),
+          prefix: Type.String({ minLength: 1, default: 'facility-gw', pattern: '^[^#+]+$', description: 'Topic prefix; the site id follows it' }),
+          qos: Type.Union([Type.Literal(0), Type.Literal(1)], { default: 1 }),
+        },
+        { additionalProperties: false, description: "Publishes alarm events and device state to MQTT for other systems" },
+      ),
+    ),
     links: Type.Array(LinkSchema, { default: [] }),
     devices: Type.Array(DeviceSchema, { default: [] }),
     sinks: Type.Array(SinkSchema, { default: [] }),
@@ -147,6 +216,9 @@ export type SiteConfig = Static<typeof SiteConfigSchema>;
 export type LinkConfig = Static<typeof LinkSchema>;
 export type ModbusTcpLinkConfig = Static<typeof ModbusTcpLinkSchema>;
 export type ModbusRtuLinkConfig = Static<typeof ModbusRtuLinkSchema>;
+export type MqttLinkConfig = Static<typeof MqttLinkSchema>;
+export type EventRuleConfig = Static<typeof EventRuleSchema>;
+export type NorthboundConfig = NonNullable<SiteConfig['northbound']>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
 export type SinkConfig = Static<typeof SinkSchema>;
 export type InfluxV1SinkConfig = Static<typeof InfluxV1SinkSchema>;

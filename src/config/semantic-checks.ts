@@ -1,14 +1,23 @@
-import type { DeviceProfile } from '../profiles/types.js';
-import type { SiteConfig } from './schema.js';
+import type { DeviceProfile, ProfileProtocol } from '../profiles/types.js';
+import type { DeviceConfig, LinkConfig, SiteConfig } from './schema.js';
 
 export interface SemanticIssue {
   segments: Array<string | number>;
   message: string;
 }
 
+type Report = (message: string, ...rest: Array<string | number>) => void;
+
+const PROTOCOL_OF_LINK: Record<LinkConfig['type'], ProfileProtocol> = {
+  'modbus-tcp': 'modbus',
+  'modbus-rtu': 'modbus',
+  mqtt: 'mqtt',
+};
+
 /**
  * Checks that a schema-valid config also makes sense as a whole: ids are unique, references resolve,
- * unit ids do not collide on a link, and thresholds name points that exist.
+ * a device's profile speaks its link's protocol, unit ids do not collide on a link, topic placeholders are
+ * filled, and rules name points and events that exist.
  */
 export function checkSemantics(config: SiteConfig, findProfile: (id: string) => DeviceProfile | undefined): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
@@ -16,44 +25,103 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
   checkUniqueIds(config.devices, 'devices', issues);
   checkUniqueIds(config.sinks, 'sinks', issues);
 
-  const linkIds = new Set(config.links.map((l) => l.id));
+  const links = new Map(config.links.map((l) => [l.id, l]));
+  const devices = new Map(config.devices.map((d) => [d.id, d]));
   const unitsByLink = new Map<string, Map<number, string>>();
   config.devices.forEach((device, i) => {
-    const at = (...rest: Array<string | number>) => ['devices', i, ...rest];
-    if (!linkIds.has(device.link)) {
-      issues.push({ segments: at('link'), message: `link "${device.link}" is not defined in links (known: ${[...linkIds].join(', ') || 'none'})` });
-    } else if (device.enabled) {
-      const units = unitsByLink.get(device.link) ?? new Map<number, string>();
-      unitsByLink.set(device.link, units);
-      const other = units.get(device.unitId);
-      if (other) issues.push({ segments: at('unitId'), message: `unit id ${device.unitId} is already used by device "${other}" on link "${device.link}"` });
-      else units.set(device.unitId, device.id);
-    }
+    const report: Report = (message, ...rest) => issues.push({ segments: ['devices', i, ...rest], message });
+    const link = links.get(device.link);
+    if (!link) report(`link "${device.link}" is not defined in links (known: ${[...links.keys()].join(', ') || 'none'})`, 'link');
+    if (device.parent !== undefined) checkParent(device, devices, report);
     const profile = findProfile(device.profile);
     if (!profile) {
-      issues.push({ segments: at('profile'), message: `unknown profile "${device.profile}"` });
+      report(`unknown profile "${device.profile}"`, 'profile');
       return;
     }
     if (profile.equipment !== device.type) {
-      issues.push({ segments: at('type'), message: `profile "${profile.id}" is for equipment type "${profile.equipment}", not "${device.type}"` });
+      report(`profile "${profile.id}" is for equipment type "${profile.equipment}", not "${device.type}"`, 'type');
     }
-    const pointNames = new Set(profile.points.map((p) => p.name));
-    const thresholdIds = new Set([...profile.thresholds, ...device.thresholds].map((t) => t.id));
-    device.thresholds.forEach((t, j) => {
-      if (!pointNames.has(t.point)) {
-        issues.push({ segments: at('thresholds', j, 'point'), message: `point "${t.point}" is not in profile ${profile.id}` });
-      }
-      if ((t.high === undefined) === (t.low === undefined)) {
-        issues.push({ segments: at('thresholds', j), message: 'a threshold needs exactly one of high or low' });
-      }
-    });
-    device.disableThresholds.forEach((id, j) => {
-      if (!thresholdIds.has(id)) {
-        issues.push({ segments: at('disableThresholds', j), message: `neither profile ${profile.id} nor this device has a threshold "${id}"` });
-      }
-    });
+    if (link) checkProtocol(device, profile, link, unitsByLink, report);
+    if (profile.protocol === 'mqtt') checkTopicVars(device, profile, report);
+    checkRules(device, profile, report);
   });
+
+  const northboundLink = config.northbound?.link;
+  if (northboundLink !== undefined && links.get(northboundLink)?.type !== 'mqtt') {
+    issues.push({ segments: ['northbound', 'link'], message: `"${northboundLink}" is not an MQTT link` });
+  }
   return issues;
+}
+
+function checkParent(device: DeviceConfig, devices: ReadonlyMap<string, DeviceConfig>, report: Report): void {
+  const parent = device.parent === undefined ? undefined : devices.get(device.parent);
+  if (!parent) report(`parent device "${device.parent}" is not defined`, 'parent');
+  else if (parent.id === device.id) report('a device cannot be its own parent', 'parent');
+  else if (parent.parent !== undefined) report(`parent "${parent.id}" has a parent itself; one level only`, 'parent');
+  else if (parent.link !== device.link) report(`parent "${parent.id}" is on link "${parent.link}", not "${device.link}"`, 'parent');
+}
+
+function checkProtocol(
+  device: DeviceConfig,
+  profile: DeviceProfile,
+  link: LinkConfig,
+  unitsByLink: Map<string, Map<number, string>>,
+  report: Report,
+): void {
+  const linkProtocol = PROTOCOL_OF_LINK[link.type];
+  if (profile.protocol !== linkProtocol) {
+    report(`profile "${profile.id}" speaks ${profile.protocol}, but link "${link.id}" is ${link.type}`, 'profile');
+    return;
+  }
+  if (linkProtocol !== 'modbus') {
+    if (device.unitId !== undefined) report(`only devices on Modbus links take a unit id`, 'unitId');
+    return;
+  }
+  if (device.unitId === undefined) {
+    report('is required on a Modbus link', 'unitId');
+    return;
+  }
+  if (!device.enabled) return;
+  const units = unitsByLink.get(link.id) ?? new Map<number, string>();
+  unitsByLink.set(link.id, units);
+  const other = units.get(device.unitId);
+  if (other) report(`unit id ${device.unitId} is already used by device "${other}" on link "${link.id}"`, 'unitId');
+  else units.set(device.unitId, device.id);
+}
+
+const PLACEHOLDER = /\{([a-z][a-z0-9_]*)\}/g;
+
+function checkTopicVars(device: DeviceConfig, profile: DeviceProfile & { protocol: 'mqtt' }, report: Report): void {
+  const topics = [
+    ...profile.points.map((p) => p.topic),
+    ...profile.events.map((e) => e.topic),
+    profile.availability?.statusTopic,
+    profile.availability?.heartbeatTopic,
+  ];
+  const missing = new Set<string>();
+  for (const topic of topics) {
+    for (const [, name] of topic?.matchAll(PLACEHOLDER) ?? []) {
+      if (name !== undefined && name !== 'device' && device.topicVars[name] === undefined) missing.add(name);
+    }
+  }
+  for (const name of missing) report(`profile ${profile.id} needs topicVars.${name}`, 'topicVars');
+}
+
+function checkRules(device: DeviceConfig, profile: DeviceProfile, report: Report): void {
+  const pointNames = new Set<string>(profile.points.map((p) => p.name));
+  device.thresholds.forEach((t, j) => {
+    if (!pointNames.has(t.point)) report(`point "${t.point}" is not in profile ${profile.id}`, 'thresholds', j, 'point');
+    if ((t.high === undefined) === (t.low === undefined)) report('a threshold needs exactly one of high or low', 'thresholds', j);
+  });
+  const eventNames = new Set(profile.protocol === 'mqtt' ? profile.events.map((e) => e.name) : []);
+  device.eventRules.forEach((r, j) => {
+    if (!eventNames.has(r.event)) report(`event "${r.event}" is not in profile ${profile.id}`, 'eventRules', j, 'event');
+  });
+  const profileRules = [...profile.thresholds, ...(profile.protocol === 'mqtt' ? profile.eventRules : [])];
+  const ruleIds = new Set([...profileRules, ...device.thresholds, ...device.eventRules].map((t) => t.id));
+  device.disableThresholds.forEach((id, j) => {
+    if (!ruleIds.has(id)) report(`neither profile ${profile.id} nor this device has a rule "${id}"`, 'disableThresholds', j);
+  });
 }
 
 function checkUniqueIds(items: ReadonlyArray<{ id: string }>, section: string, issues: SemanticIssue[]): void {

@@ -1,5 +1,5 @@
 import type { LinkConfig } from '../config/schema.js';
-import type { DeviceEntry } from '../gateway/device-catalog.js';
+import { isModbusEntry, type DeviceEntry } from '../gateway/device-catalog.js';
 import type { Driver, DriverContext } from './driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
 
@@ -12,8 +12,10 @@ export function createDrivers(links: readonly LinkConfig[], devices: readonly De
     switch (link.type) {
       case 'modbus-tcp':
       case 'modbus-rtu':
-        drivers.push(new ModbusDriver({ link, devices: onLink, context }));
+        drivers.push(new ModbusDriver({ link, devices: onLink.filter(isModbusEntry), context }));
         break;
+      case 'mqtt':
+        throw new Error('MQTT links are not wired yet');
     }
   }
   return drivers;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../time/clock.js';
+import type { DeviceEvent } from '../points/device-event.js';
 import type { Sample } from '../points/sample.js';
 
 /**
@@ -13,6 +14,8 @@ export interface DriverContext {
   onSamples: (samples: Sample[]) => void;
   /** Called when a device becomes reachable or unreachable. Must not throw. */
   onDeviceStatus: (status: DeviceStatusEvent) => void;
+  /** Called with events devices report (protocols that carry events, such as MQTT). Must not throw. */
+  onEvents: (events: DeviceEvent[]) => void;
 }
 
 export interface DeviceStatusEvent {

@@ -1,12 +1,23 @@
 import type { DeviceConfig, SiteConfig } from '../config/schema.js';
 import { pointId } from '../points/sample.js';
 import type { PointTable } from '../points/point-table.js';
-import type { DeviceProfile } from '../profiles/types.js';
+import type { DeviceProfile, ModbusProfile, MqttProfile } from '../profiles/types.js';
 
 /** A configured device with its profile resolved. */
 export interface DeviceEntry {
   config: DeviceConfig;
   profile: DeviceProfile;
+}
+
+export type ModbusDeviceEntry = DeviceEntry & { profile: ModbusProfile };
+export type MqttDeviceEntry = DeviceEntry & { profile: MqttProfile };
+
+export function isModbusEntry(entry: DeviceEntry): entry is ModbusDeviceEntry {
+  return entry.profile.protocol === 'modbus';
+}
+
+export function isMqttEntry(entry: DeviceEntry): entry is MqttDeviceEntry {
+  return entry.profile.protocol === 'mqtt';
 }
 
 /** Resolves every device's profile. The config loader has already checked that each one exists. */

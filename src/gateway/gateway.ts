@@ -5,6 +5,7 @@ import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
 import type { DeviceStatusEvent, Driver, LinkHealth } from '../drivers/driver.js';
 import { EventBus } from '../events/event-bus.js';
+import type { DeviceEvent } from '../points/device-event.js';
 import { PointTable } from '../points/point-table.js';
 import type { Sample } from '../points/sample.js';
 import { findProfile as findBuiltInProfile } from '../profiles/index.js';
@@ -19,6 +20,7 @@ export interface GatewayEvents extends Record<string, unknown> {
   samples: Sample[];
   alarm: AlarmEvent;
   deviceStatus: DeviceStatusEvent;
+  deviceEvent: DeviceEvent;
 }
 
 export interface GatewayOptions {
@@ -81,6 +83,7 @@ export class Gateway {
       logger: options.logger,
       onSamples: (samples) => this.handleSamples(samples),
       onDeviceStatus: (status) => this.handleDeviceStatus(status),
+      onEvents: (events) => this.handleEvents(events),
     });
   }
 
@@ -110,6 +113,10 @@ export class Gateway {
     this.samplesIn += samples.length;
     this.telemetry.write(samples);
     this.events.emit('samples', samples);
+  }
+
+  private handleEvents(events: DeviceEvent[]): void {
+    for (const event of events) this.events.emit('deviceEvent', event);
   }
 
   private handleDeviceStatus(status: DeviceStatusEvent): void {

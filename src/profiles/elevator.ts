@@ -1,4 +1,4 @@
-import type { DeviceProfile } from './types.js';
+import type { ModbusProfile } from './types.js';
 
 const SECOND_MS = 1000;
 
@@ -7,8 +7,9 @@ const SECOND_MS = 1000;
  * elevator controllers expose to building-management systems. Status bits of word 5 carry the faults
  * that need a technician; the fault code names the controller's current fault.
  */
-export const elevatorProfile: DeviceProfile = {
+export const elevatorProfile: ModbusProfile = {
   id: 'elevator-modbus-v1',
+  protocol: 'modbus',
   equipment: 'elevator',
   description: 'Elevator controller, Modbus monitoring map v1 (input registers 0-13)',
   points: [

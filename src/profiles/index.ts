@@ -1,11 +1,12 @@
+import { accessControllerProfile, doorProfile } from './access-control.js';
 import { elevatorProfile } from './elevator.js';
 import { pumpProfile } from './pump.js';
 import type { DeviceProfile } from './types.js';
 
-export const builtInProfiles: readonly DeviceProfile[] = [elevatorProfile, pumpProfile];
+export const builtInProfiles: readonly DeviceProfile[] = [elevatorProfile, pumpProfile, accessControllerProfile, doorProfile];
 
 export function findProfile(id: string): DeviceProfile | undefined {
   return builtInProfiles.find((p) => p.id === id);
 }
 
-export type { DeviceProfile, ModbusPointDef, ThresholdDef } from './types.js';
+export type { DeviceProfile, ModbusPointDef, ModbusProfile, MqttProfile, ThresholdDef } from './types.js';

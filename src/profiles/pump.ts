@@ -1,4 +1,4 @@
-import type { DeviceProfile } from './types.js';
+import type { ModbusProfile } from './types.js';
 
 const SECOND_MS = 1000;
 
@@ -7,8 +7,9 @@ const SECOND_MS = 1000;
  * measurements as input registers. Used for booster, sump, fire and jockey pumps alike; what differs
  * between them (levels, pressures) is set per device in the site config.
  */
-export const pumpProfile: DeviceProfile = {
+export const pumpProfile: ModbusProfile = {
   id: 'pump-vfd-v1',
+  protocol: 'modbus',
   equipment: 'pump',
   description: 'Pump with VFD, Modbus map v1 (discrete inputs 0-2, input registers 0-18, holding register 0)',
   points: [

@@ -1,7 +1,8 @@
 import type { SiteConfig } from '../../src/config/schema.js';
 import type { DriverContext } from '../../src/drivers/driver.js';
 import { ModbusDriver } from '../../src/drivers/modbus/modbus-driver.js';
-import { resolveDevices } from '../../src/gateway/device-catalog.js';
+import { isModbusEntry, resolveDevices } from '../../src/gateway/device-catalog.js';
+import { isModbusLink } from '../../src/drivers/modbus/transport.js';
 import { pointId } from '../../src/points/sample.js';
 import { findProfile } from '../../src/profiles/index.js';
 import { SystemClock } from '../../src/time/clock.js';
@@ -46,8 +47,8 @@ async function modbusFixture(context: DriverContext): Promise<DriverContractFixt
     simulator.startScenario(SILENT_SCENARIO, SILENT);
     const site = contractSite(simulator.siteConfig());
     const link = site.links.find((l) => l.id === LINK);
-    if (link === undefined) throw new Error(`simulator config has no link ${LINK}`);
-    const devices = resolveDevices(site, findProfile);
+    if (link === undefined || !isModbusLink(link)) throw new Error(`simulator config has no Modbus link ${LINK}`);
+    const devices = resolveDevices(site, findProfile).filter(isModbusEntry);
     const driver = new ModbusDriver({ link, devices, context });
     return {
       driver,

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Sample } from '../../src/points/sample.js';
 import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
-import type { DeviceProfile } from '../../src/profiles/types.js';
+import type { ModbusProfile } from '../../src/profiles/types.js';
 import { SystemClock } from '../../src/time/clock.js';
 import { ELEVATOR_EXPECTED, PUMP_EXPECTED, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
 import { freePort } from '../support/ports.js';
@@ -38,7 +38,7 @@ function linkConfig(port: number): ModbusTcpLinkConfig {
   };
 }
 
-function device(id: string, unitId: number, profile: DeviceProfile): { config: DeviceConfig; profile: DeviceProfile } {
+function device(id: string, unitId: number, profile: ModbusProfile): { config: DeviceConfig; profile: ModbusProfile } {
   return interopDevice('plant-room', id, unitId, profile, POLL_MS);
 }
 
@@ -73,13 +73,13 @@ async function startServer(port: number): Promise<{ child: ChildProcess; stderr:
   return { child, stderr: () => stderr };
 }
 
-function runDriver(port: number, devices: Array<{ config: DeviceConfig; profile: DeviceProfile }>) {
+function runDriver(port: number, devices: Array<{ config: DeviceConfig; profile: ModbusProfile }>) {
   const batches: Sample[][] = [];
   const statuses: DeviceStatusEvent[] = [];
   const driver = new ModbusDriver({
     link: linkConfig(port),
     devices,
-    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s) },
+    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined },
   });
   const of = (id: string) => batches.filter((b) => b[0]?.point.startsWith(`${id}.`));
   return { driver, batches, statuses, of };

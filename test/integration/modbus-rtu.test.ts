@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Sample } from '../../src/points/sample.js';
 import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
-import type { DeviceProfile } from '../../src/profiles/types.js';
+import type { ModbusProfile } from '../../src/profiles/types.js';
 import { SystemClock } from '../../src/time/clock.js';
 import { ELEVATOR_EXPECTED, PUMP_EXPECTED, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
 
@@ -49,7 +49,7 @@ function linkConfig(path: string): ModbusRtuLinkConfig {
   };
 }
 
-function device(id: string, unitId: number, profile: DeviceProfile): { config: DeviceConfig; profile: DeviceProfile } {
+function device(id: string, unitId: number, profile: ModbusProfile): { config: DeviceConfig; profile: ModbusProfile } {
   return interopDevice('rs485-1', id, unitId, profile, POLL_MS);
 }
 
@@ -105,13 +105,13 @@ function openFdsOn(path: string): string[] {
   });
 }
 
-function runDriver(path: string, devices: Array<{ config: DeviceConfig; profile: DeviceProfile }>) {
+function runDriver(path: string, devices: Array<{ config: DeviceConfig; profile: ModbusProfile }>) {
   const batches: Sample[][] = [];
   const statuses: DeviceStatusEvent[] = [];
   const driver = new ModbusDriver({
     link: linkConfig(path),
     devices,
-    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s) },
+    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined },
   });
   const of = (id: string) => batches.filter((b) => b[0]?.point.startsWith(`${id}.`));
   return { driver, batches, statuses, of };

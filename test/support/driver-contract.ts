@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceStatusEvent, Driver, DriverContext } from '../../src/drivers/driver.js';
+import type { DeviceEvent } from '../../src/points/device-event.js';
 import { silentLogger } from '../../src/log.js';
 import { splitPointId, type Quality, type Sample } from '../../src/points/sample.js';
 import { SystemClock, type Clock, type TimerHandle } from '../../src/time/clock.js';
@@ -59,6 +60,7 @@ interface RecordedBatch {
 class Recording {
   readonly batches: RecordedBatch[] = [];
   readonly statuses: Array<DeviceStatusEvent & { receivedAt: number }> = [];
+  readonly events: Array<DeviceEvent & { receivedAt: number }> = [];
   readonly context: DriverContext;
 
   constructor(readonly clock: Clock) {
@@ -67,6 +69,7 @@ class Recording {
       logger: silentLogger(),
       onSamples: (samples) => this.batches.push({ receivedAt: clock.now(), size: samples.length, samples: samples.map((s) => ({ ...s })) }),
       onDeviceStatus: (status) => this.statuses.push({ ...status, receivedAt: clock.now() }),
+      onEvents: (events) => this.events.push(...events.map((e) => ({ ...e, receivedAt: clock.now() }))),
     };
   }
 

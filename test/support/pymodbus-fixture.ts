@@ -1,6 +1,6 @@
 import type { DeviceConfig } from '../../src/config/schema.js';
 import type { PointValue } from '../../src/points/sample.js';
-import type { DeviceProfile } from '../../src/profiles/types.js';
+import type { ModbusProfile } from '../../src/profiles/types.js';
 
 /**
  * What test/support/pymodbus_server.py (TCP) and pymodbus_rtu_server.py (RTU) serve, as engineering values:
@@ -62,9 +62,9 @@ export function interopDevice(
   link: string,
   id: string,
   unitId: number,
-  profile: DeviceProfile,
+  profile: ModbusProfile,
   pollIntervalMs: number,
-): { config: DeviceConfig; profile: DeviceProfile } {
+): { config: DeviceConfig; profile: ModbusProfile } {
   const config: DeviceConfig = {
     id,
     type: profile.equipment,
@@ -77,6 +77,8 @@ export function interopDevice(
     enabled: true,
     thresholds: [],
     disableThresholds: [],
+    topicVars: {},
+    eventRules: [],
   };
   return { config, profile };
 }

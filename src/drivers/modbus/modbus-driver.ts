@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { DeviceConfig } from '../../config/schema.js';
 import { pointId, type PointValue, type Sample } from '../../points/sample.js';
-import { isBitTable, registerCount, type DeviceProfile, type ModbusPointDef } from '../../profiles/types.js';
+import { isBitTable, registerCount, type ModbusProfile, type ModbusPointDef } from '../../profiles/types.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
 import type { DeviceHealth, DeviceState, DeviceStatusEvent, Driver, DriverContext, LinkHealth, LinkState } from '../driver.js';
 import { CircuitBreaker } from './backoff.js';
@@ -21,7 +21,7 @@ const WATCHDOG_GRACE_MS = 500;
 export interface ModbusDriverOptions {
   link: ModbusLinkConfig;
   /** The devices on this link (each device's `link` must be this link's id). */
-  devices: ReadonlyArray<{ config: DeviceConfig; profile: DeviceProfile }>;
+  devices: ReadonlyArray<{ config: DeviceConfig; profile: ModbusProfile }>;
   context: DriverContext;
   /** Defaults to modbus-serial over the link's TCP host or serial port. */
   transport?: ModbusTransport;
@@ -32,6 +32,7 @@ type BlockOutcome = { block: ReadBlock; ok: true; values: ReadValues } | { block
 interface DeviceRuntime {
   readonly id: string;
   readonly config: DeviceConfig;
+  readonly unitId: number;
   readonly points: readonly ModbusPointDef[];
   readonly blocks: readonly ReadBlock[];
   readonly breaker: CircuitBreaker;
@@ -172,10 +173,13 @@ export class ModbusDriver implements Driver {
     return new CircuitBreaker({ clock: this.clock, backoffInitialMs: this.link.backoffInitialMs, backoffMaxMs: this.link.backoffMaxMs });
   }
 
-  private newDevice(config: DeviceConfig, profile: DeviceProfile): DeviceRuntime {
+  private newDevice(config: DeviceConfig, profile: ModbusProfile): DeviceRuntime {
+    // The config loader requires a unit id on Modbus links; a device built by hand without one is a bug.
+    if (config.unitId === undefined) throw new Error(`device ${config.id} on Modbus link ${this.linkId} has no unitId`);
     return {
       id: config.id,
       config,
+      unitId: config.unitId,
       points: profile.points,
       blocks: planReads(profile.points, this.link),
       breaker: this.newBreaker(),
@@ -334,7 +338,7 @@ export class ModbusDriver implements Driver {
   /** One block, with the link's retries for errors worth retrying. Throws ModbusError. */
   private async readBlock(device: DeviceRuntime, block: ReadBlock): Promise<ReadValues> {
     const request: RequestDescription = {
-      unitId: device.config.unitId,
+      unitId: device.unitId,
       table: block.table,
       start: block.start,
       count: block.count,
@@ -450,7 +454,7 @@ export class ModbusDriver implements Driver {
     const wasReachable = previous === 'online' || previous === 'degraded';
     const reachable = next === 'online' || next === 'degraded';
     if (previous !== 'unknown' && wasReachable === reachable) return;
-    const fields = { device: device.id, unitId: device.config.unitId };
+    const fields = { device: device.id, unitId: device.unitId };
     if (reachable) {
       this.log.info(fields, previous === 'offline' ? 'unit answering again' : 'unit answering');
       this.emitStatus({ device: device.id, online: true, ts: now });

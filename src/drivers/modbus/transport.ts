@@ -25,6 +25,10 @@ export interface ModbusTransport {
 
 export type ModbusLinkConfig = ModbusTcpLinkConfig | ModbusRtuLinkConfig;
 
+export function isModbusLink(link: { type: string }): link is ModbusLinkConfig {
+  return link.type === 'modbus-tcp' || link.type === 'modbus-rtu';
+}
+
 // modbus-serial is CommonJS; its exports object carries itself as `default`, which is how its typings
 // expose the client class to an ES module.
 const ModbusRTU = modbusSerial.default;

@@ -19,7 +19,7 @@ const health: Health = {
 const view: GatewayView = {
   health: () => health,
   devices: () => [
-    { id: 'pump-1', name: 'Pump', location: null, type: 'pump', profile: 'pump-vfd-v1', link: 'plant', unitId: 1, pollIntervalMs: 1000, state: 'online', lastSeen: 1, lastError: null, activeAlarms: 0 },
+    { id: 'pump-1', name: 'Pump', location: null, type: 'pump', profile: 'pump-vfd-v1', link: 'plant', unitId: 1, parent: null, pollIntervalMs: 1000, state: 'online', lastSeen: 1, lastError: null, activeAlarms: 0 },
   ],
   devicePoints: (id) =>
     id === 'pump-1'

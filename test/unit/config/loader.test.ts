@@ -72,8 +72,13 @@ devices:
   });
 
   it('points at the parent block when a required key is missing', () => {
+    const text = minimal.replace('    profile: pump-vfd-v1\n', '');
+    expect(issuesOf(text)).toEqual(['site.yaml:9 devices[0].profile: is required']);
+  });
+
+  it('requires a unit id on a Modbus link', () => {
     const text = minimal.replace('    unitId: 1\n', '');
-    expect(issuesOf(text)).toEqual(['site.yaml:9 devices[0].unitId: is required']);
+    expect(issuesOf(text)).toEqual(['site.yaml:9 devices[0].unitId: is required on a Modbus link']);
   });
 
   it('checks references, duplicates, unit ids and threshold points', () => {
@@ -98,7 +103,7 @@ devices:
       'site.yaml:10 devices[2].unitId: unit id 3 is already used by device "d1" on link "l1"',
       'site.yaml:11 devices[2].thresholds[0].point: point "vibraton" is not in profile pump-vfd-v1',
       'site.yaml:11 devices[2].thresholds[0]: a threshold needs exactly one of high or low',
-      'site.yaml:12 devices[2].disableThresholds[0]: neither profile pump-vfd-v1 nor this device has a threshold "no_such"',
+      'site.yaml:12 devices[2].disableThresholds[0]: neither profile pump-vfd-v1 nor this device has a rule "no_such"',
     ]);
   });
 

@@ -9,7 +9,7 @@ import type { ModbusTransport, ReadValues } from '../../../src/drivers/modbus/tr
 import type { PointValue, Sample } from '../../../src/points/sample.js';
 import { elevatorProfile } from '../../../src/profiles/elevator.js';
 import { pumpProfile } from '../../../src/profiles/pump.js';
-import { isBitTable, type ByteOrder, type DeviceProfile, type RegisterTable } from '../../../src/profiles/types.js';
+import { isBitTable, type ByteOrder, type ModbusProfile, type RegisterTable } from '../../../src/profiles/types.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 
 const POLL_MS = 1000;
@@ -82,7 +82,7 @@ function cell(table: RegisterTable, address: number): string {
 }
 
 /** Lays out a profile's values as a device would serve them; `orders` serves some points in another order. */
-function memoryOf(profile: DeviceProfile, values: Record<string, PointValue>, orders: Record<string, ByteOrder> = {}): Memory {
+function memoryOf(profile: ModbusProfile, values: Record<string, PointValue>, orders: Record<string, ByteOrder> = {}): Memory {
   const memory: Memory = new Map();
   for (const def of profile.points) {
     const value = values[def.name];
@@ -181,7 +181,7 @@ class FakeTransport implements ModbusTransport {
   }
 }
 
-function deviceConfig(id: string, unitId: number, profile: DeviceProfile, extra: Partial<DeviceConfig> = {}): DeviceConfig {
+function deviceConfig(id: string, unitId: number, profile: ModbusProfile, extra: Partial<DeviceConfig> = {}): DeviceConfig {
   return {
     id,
     type: profile.equipment,
@@ -194,6 +194,8 @@ function deviceConfig(id: string, unitId: number, profile: DeviceProfile, extra:
     enabled: true,
     thresholds: [],
     disableThresholds: [],
+    topicVars: {},
+    eventRules: [],
     ...extra,
   };
 }
@@ -208,7 +210,7 @@ interface LogLine {
 
 const WARN = 40;
 
-function setup(options: { link?: Partial<ModbusTcpLinkConfig>; devices?: Array<{ config: DeviceConfig; profile: DeviceProfile }> } = {}) {
+function setup(options: { link?: Partial<ModbusTcpLinkConfig>; devices?: Array<{ config: DeviceConfig; profile: ModbusProfile }> } = {}) {
   const clock = new VirtualClock();
   const transport = new FakeTransport(clock);
   transport.units.set(ELEVATOR_UNIT, { memory: memoryOf(elevatorProfile, ELEVATOR_VALUES) });
@@ -225,7 +227,7 @@ function setup(options: { link?: Partial<ModbusTcpLinkConfig>; devices?: Array<{
     link: { ...LINK, ...options.link },
     devices,
     transport,
-    context: { clock, logger, onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s) },
+    context: { clock, logger, onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined },
   });
   const batchesOf = (device: string) => batches.filter((b) => b[0]?.point.startsWith(`${device}.`));
   const sampleOf = (batch: Sample[] | undefined, point: string) => batch?.find((s) => s.point === point);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { builtInProfiles } from '../../../src/profiles/index.js';
-import { isBitTable, registerCount, type DeviceProfile, type ModbusPointDef } from '../../../src/profiles/types.js';
+import { isBitTable, registerCount, type DeviceProfile, type ModbusPointDef, type MqttProfile } from '../../../src/profiles/types.js';
 
 /** One check over every profile, so a new register map cannot slip in with a broken definition. */
 describe.each(builtInProfiles.map((p) => [p.id, p] as const))('profile %s', (_id, profile: DeviceProfile) => {
@@ -17,7 +17,8 @@ describe.each(builtInProfiles.map((p) => [p.id, p] as const))('profile %s', (_id
     }
   });
 
-  it('uses a type that fits its table, its register count and its kind', () => {
+  it('uses a type that fits its table, its register count and its kind (Modbus)', () => {
+    if (profile.protocol !== 'modbus') return;
     for (const p of profile.points) {
       expect(p.address, p.name).toBeGreaterThanOrEqual(0);
       expect(p.address + registerCount(p.type) - 1, p.name).toBeLessThanOrEqual(65535);
@@ -42,7 +43,20 @@ describe.each(builtInProfiles.map((p) => [p.id, p] as const))('profile %s', (_id
     }
   });
 
+  it('has enum states exactly on enum points, and binary points decoded as booleans', () => {
+    for (const p of profile.points) {
+      if (p.kind === 'enum') expect(Object.keys(p.states ?? {}).length, `${p.name}: enum needs states`).toBeGreaterThan(0);
+      else expect(p.states, `${p.name}: only enum points name states`).toBeUndefined();
+    }
+  });
+
+  it('has well-formed topics, decoders, events and event rules (MQTT)', () => {
+    if (profile.protocol !== 'mqtt') return;
+    checkMqtt(profile);
+  });
+
   it('has no overlapping registers (bits of one register excepted, each bit once)', () => {
+    if (profile.protocol !== 'modbus') return;
     const owner = new Map<string, ModbusPointDef>();
     for (const p of profile.points) {
       for (let i = 0; i < registerCount(p.type); i++) {
@@ -83,3 +97,45 @@ describe('profile registry', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+const PLACEHOLDER = /\{([a-z][a-z0-9_]*)\}/g;
+
+function checkTopic(topic: string, what: string): void {
+  expect(topic, what).not.toBe('');
+  expect(topic.startsWith('/'), `${what}: no leading slash`).toBe(false);
+  const levels = topic.split('/');
+  levels.forEach((level, i) => {
+    if (level.includes('#')) expect(level === '#' && i === levels.length - 1, `${what}: # only as the last level`).toBe(true);
+    if (level.includes('+')) expect(level, `${what}: + only as a whole level`).toBe('+');
+  });
+  for (const [, name] of topic.matchAll(PLACEHOLDER)) expect(name, what).toMatch(/^[a-z][a-z0-9_]*$/);
+}
+
+function checkMqtt(profile: MqttProfile): void {
+  for (const p of profile.points) {
+    checkTopic(p.topic, p.name);
+    if (p.decode.format !== 'json') expect(p.decode.path, `${p.name}: a path needs JSON`).toBeUndefined();
+  }
+  const events = profile.events.map((e) => e.name);
+  expect(new Set(events).size).toBe(events.length);
+  for (const e of profile.events) {
+    checkTopic(e.topic, e.name);
+    expect(e.name).toMatch(/^[a-z][a-z0-9_]*$/);
+  }
+  const ruleIds = [...profile.thresholds, ...profile.eventRules].map((r) => r.id);
+  expect(new Set(ruleIds).size, 'rule ids unique across thresholds and event rules').toBe(ruleIds.length);
+  for (const r of profile.eventRules) {
+    expect(events, `${r.id}: event ${r.event}`).toContain(r.event);
+    expect(r.count, r.id).toBeGreaterThanOrEqual(1);
+    expect(r.windowMs, r.id).toBeGreaterThan(0);
+  }
+  const a = profile.availability;
+  if (a?.statusTopic) {
+    checkTopic(a.statusTopic, 'statusTopic');
+    expect(a.offlineValue, 'statusTopic needs an offlineValue').toBeTruthy();
+  }
+  if (a?.heartbeatTopic) {
+    checkTopic(a.heartbeatTopic, 'heartbeatTopic');
+    expect(a.heartbeatTimeoutMs, 'heartbeatTopic needs a timeout').toBeGreaterThan(0);
+  }
+}

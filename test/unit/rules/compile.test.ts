@@ -16,12 +16,14 @@ function device(overrides: Partial<DeviceConfig> & { id: string }): DeviceConfig
     enabled: true,
     thresholds: [],
     disableThresholds: [],
+    topicVars: {},
+    eventRules: [],
     ...overrides,
   };
 }
 
 function site(devices: DeviceConfig[]): SiteConfig {
-  return { site: { id: 'hq', name: 'HQ', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 8080 }, links: [], devices, sinks: [] };
+  return { site: { id: 'hq', name: 'HQ', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 8080 }, embeddedBroker: { host: '127.0.0.1', port: 0 }, links: [], devices, sinks: [] };
 }
 
 function compileErrors(config: SiteConfig, lookup: ProfileLookup = findProfile): readonly string[] {

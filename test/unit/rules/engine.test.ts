@@ -20,12 +20,12 @@ const flowLow: ThresholdConfig = { id: 'flow_low', point: 'flow', low: 20, deadb
 function pumpDevice(id: string, overrides: Partial<DeviceConfig> = {}): DeviceConfig {
   return {
     id, type: 'pump', profile: 'pump-vfd-v1', link: 'plant', unitId: 1, pollIntervalMs: POLL_MS, staleAfterPolls: 3,
-    commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [flowLow], disableThresholds: [], ...overrides,
+    commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [flowLow], disableThresholds: [], topicVars: {}, eventRules: [], ...overrides,
   };
 }
 
 function setup(devices: DeviceConfig[] = [pumpDevice('pump-1')], onAlarm?: (e: AlarmEvent) => void) {
-  const config: SiteConfig = { site: { id: 'hq', name: 'HQ', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 8080 }, links: [], devices, sinks: [] };
+  const config: SiteConfig = { site: { id: 'hq', name: 'HQ', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 8080 }, embeddedBroker: { host: '127.0.0.1', port: 0 }, links: [], devices, sinks: [] };
   const clock = new VirtualClock();
   const events: AlarmEvent[] = [];
   const engine = new RuleEngine({

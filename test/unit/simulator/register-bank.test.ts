@@ -3,13 +3,13 @@ import { decodeRegisters } from '../../../src/drivers/modbus/codec.js';
 import type { PointValue } from '../../../src/points/sample.js';
 import { elevatorProfile } from '../../../src/profiles/elevator.js';
 import { pumpProfile } from '../../../src/profiles/pump.js';
-import { isBitTable, registerCount, type DeviceProfile } from '../../../src/profiles/types.js';
+import { isBitTable, registerCount, type ModbusProfile } from '../../../src/profiles/types.js';
 import { RegisterBank } from '../../../simulator/register-bank.js';
 import { startSimulator } from '../../../simulator/simulator.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 
 /** Reads every point back out of the bank with the gateway's decoder. */
-function decodeAll(bank: RegisterBank, profile: DeviceProfile): Record<string, PointValue> {
+function decodeAll(bank: RegisterBank, profile: ModbusProfile): Record<string, PointValue> {
   const out: Record<string, PointValue> = {};
   for (const def of profile.points) {
     const words = bank.read(def.table, def.address, isBitTable(def.table) ? 1 : registerCount(def.type));
@@ -19,7 +19,7 @@ function decodeAll(bank: RegisterBank, profile: DeviceProfile): Record<string, P
   return out;
 }
 
-function expectSameValues(decoded: Record<string, PointValue>, values: Record<string, PointValue>, profile: DeviceProfile): void {
+function expectSameValues(decoded: Record<string, PointValue>, values: Record<string, PointValue>, profile: ModbusProfile): void {
   for (const def of profile.points) {
     const want = values[def.name];
     const got = decoded[def.name];
