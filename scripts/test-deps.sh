@@ -3,7 +3,7 @@
 # The tests start each server themselves on loopback, on free ports, in temporary directories.
 set -euo pipefail
 
-packages=(python3-pymodbus python3-serial python3-serial-asyncio socat mbpoll victoria-metrics influxdb)
+packages=(python3-pymodbus python3-serial python3-serial-asyncio socat mbpoll victoria-metrics influxdb mosquitto mosquitto-clients)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { ServerProcess } from './server-process.js';
 
 /**
  * Real time-series servers for integration tests, each started on loopback, on free ports, in its own
@@ -13,73 +13,6 @@ import { freePort } from './ports.js';
 /** Commands found on PATH (the Debian packages install them there); the variables point elsewhere. */
 const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? 'victoria-metrics';
 const INFLUXD_BIN = process.env.INFLUXD_BIN ?? 'influxd';
-/** How long a server may take to answer its readiness endpoint, ms. */
-const READY_TIMEOUT_MS = 30_000;
-const READY_POLL_MS = 50;
-/** How long a server may take to exit after SIGTERM before it is killed, ms. */
-const EXIT_TIMEOUT_MS = 5000;
-/** Output kept from a server, for the error when it fails to start. Characters. */
-const OUTPUT_TAIL_CHARS = 4000;
-
-/** A server process with its output tail, started and stopped by these helpers. */
-class ServerProcess {
-  private output = '';
-  private exited = false;
-  private readonly exit: Promise<void>;
-
-  constructor(
-    private readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.exit = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.exited = true;
-        resolve();
-      });
-      child.once('error', (error) => {
-        this.output += `\n${String(error)}`;
-        this.exited = true;
-        resolve();
-      });
-    });
-  }
-
-  static start(name: string, command: string, args: string[]): ServerProcess {
-    return new ServerProcess(name, spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-
-  /** Resolves once `url` answers 2xx; fails if the process exits first or the time runs out. */
-  async waitReady(url: string): Promise<void> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`${this.name} exited during start-up:\n${this.output}`);
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-        await response.arrayBuffer();
-        if (response.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
-    }
-    await this.stop();
-    throw new Error(`${this.name} did not answer ${url} within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-    await this.exit;
-    clearTimeout(timer);
-  }
-}
-
 async function expectOk(response: Response, what: string): Promise<string> {
   const body = await response.text();
   if (!response.ok) throw new Error(`${what}: HTTP ${response.status} ${body}`);
