@@ -21,12 +21,23 @@
  *   they slightly overstate the evaluation. Delays that fire run inside the Clock, not inside onSample: their
  *   cost is in the throughput figure.
  * - The stream is generated up front (100 cycles, replayed), so generating it is not measured.
+ *
+ * Event phase (after the sample phase, on an engine of its own): 2,000 doors of the door profile under 250
+ * controllers, with its event rules (forced open: 1 in 5 min; repeated denials: 5 in 2 min), fed 1,000,000
+ * device events. Every virtual 5 s each door reports one event: mostly badges granted (no rule counts
+ * them: the lookup-and-return path), about one in six refused, now and then a forced door; one door in
+ * twenty is "troubled" and refuses most badges. Repeated-denial alarms raise and clear all the time.
+ * Measured like the samples: throughput over whole rounds including the clear timers that fire, latency
+ * on every 8th `onEvent` in a separate phase. The issue sets no target for events; the figures are
+ * printed for comparison and do not decide the exit code.
  */
 import { ActiveAlarms } from '../src/alarms/active-alarms.js';
 import type { AlarmEvent } from '../src/alarms/events.js';
 import type { DeviceConfig, SiteConfig, ThresholdConfig } from '../src/config/schema.js';
 import { silentLogger } from '../src/log.js';
+import type { DeviceEvent } from '../src/points/device-event.js';
 import { pointId, type Quality, type Sample } from '../src/points/sample.js';
+import { findProfile } from '../src/profiles/index.js';
 import type { DeviceProfile, ModbusPointDef } from '../src/profiles/types.js';
 import { compileRules } from '../src/rules/compile.js';
 import { RuleEngine } from '../src/rules/engine.js';
@@ -60,6 +71,23 @@ const REPEAT_PROBABILITY = 0.08;
 
 const TARGET_SAMPLES_PER_S = 500_000;
 const TARGET_P99_US = 100;
+
+const DOORS = 2000;
+const DOORS_PER_CONTROLLER = 8;
+/** Every door reports one event per round. */
+const EVENT_ROUND_MS = 5 * SECOND_MS;
+const EVENT_TABLE_ROUNDS = 100;
+const EVENT_WARMUP_ROUNDS = 100;
+const EVENT_THROUGHPUT_ROUNDS = 500; // × 2,000 doors = 1,000,000 events
+const EVENT_LATENCY_ROUNDS = 200;
+const TROUBLED_DOOR_SHARE = 0.05;
+/** Share of refused badges: at 0.15 an ordinary door sees about 3.6 in 2 minutes, so its alarm raises and clears often. */
+const DENIAL_PROBABILITY = { normal: 0.15, troubled: 0.6 };
+const FORCED_PROBABILITY = 0.0005;
+const EVENT_NAMES = ['access_granted', 'access_denied', 'door_forced'] as const;
+const GRANTED = 0;
+const DENIED = 1;
+const FORCED = 2;
 
 // ---- rules: a synthetic profile compiled like a real site ----------------------------------------------
 
@@ -95,15 +123,33 @@ function benchProfile(): DeviceProfile {
   return { id: 'bench-v1', protocol: 'modbus', equipment: 'pump', description: 'Synthetic benchmark profile', points, thresholds };
 }
 
-function benchSite(): SiteConfig {
-  const devices: DeviceConfig[] = [];
-  for (let d = 0; d < DEVICES; d++) {
-    devices.push({
-      id: `pump-${d}`, type: 'pump', profile: 'bench-v1', link: 'bench', unitId: 1, pollIntervalMs: POLL_INTERVAL_MS,
-      staleAfterPolls: 3, commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [], disableThresholds: [], topicVars: {}, eventRules: [],
-    });
-  }
+function baseDevice(id: string): DeviceConfig {
+  return {
+    id, type: 'pump', profile: 'bench-v1', link: 'bench', unitId: 1, pollIntervalMs: POLL_INTERVAL_MS,
+    staleAfterPolls: 3, commLossDelayMs: COMM_LOSS_DELAY_MS, enabled: true, thresholds: [], disableThresholds: [], topicVars: {}, eventRules: [],
+  };
+}
+
+function siteOf(devices: DeviceConfig[]): SiteConfig {
   return { site: { id: 'bench', name: 'Benchmark', timezone: 'UTC' }, http: { host: '127.0.0.1', port: 0 }, embeddedBroker: { host: '127.0.0.1', port: 0 }, links: [], devices, sinks: [] };
+}
+
+function benchSite(): SiteConfig {
+  return siteOf(Array.from({ length: DEVICES }, (_, d) => baseDevice(`pump-${d}`)));
+}
+
+/** Controllers and their doors, as an access-control site is configured. */
+function doorSite(): SiteConfig {
+  const devices: DeviceConfig[] = [];
+  for (let c = 0; c < DOORS / DOORS_PER_CONTROLLER; c++) {
+    const controller = `ctl-${c}`;
+    devices.push({ ...baseDevice(controller), type: 'access-controller', profile: 'access-controller-mqtt-v1', link: 'acs', unitId: undefined, topicVars: { controller } });
+    for (let d = 0; d < DOORS_PER_CONTROLLER; d++) {
+      const door = `door-${c * DOORS_PER_CONTROLLER + d}`;
+      devices.push({ ...baseDevice(door), type: 'door', profile: 'door-mqtt-v1', link: 'acs', unitId: undefined, parent: controller, topicVars: { controller, door } });
+    }
+  }
+  return siteOf(devices);
 }
 
 // ---- the stream ------------------------------------------------------------------------------------------
@@ -277,4 +323,90 @@ console.log(
     ` (compiled rules and engine state: ${fmt(rulesHeap / MB, 1)} MB; the pre-generated stream: ${fmt((values.byteLength + qualities.byteLength) / MB, 1)} MB outside the heap)`,
 );
 if (gc === undefined) console.log('                  (no --expose-gc: heap figures include garbage)');
+
+// ---- event phase: door events counted by event rules -----------------------------------------------------
+
+function generateEventStream(): Uint8Array {
+  const random = seededRandom(20_260_102);
+  const codes = new Uint8Array(EVENT_TABLE_ROUNDS * DOORS);
+  for (let door = 0; door < DOORS; door++) {
+    const denialProbability = random() < TROUBLED_DOOR_SHARE ? DENIAL_PROBABILITY.troubled : DENIAL_PROBABILITY.normal;
+    for (let round = 0; round < EVENT_TABLE_ROUNDS; round++) {
+      const r = random();
+      codes[round * DOORS + door] = r < FORCED_PROBABILITY ? FORCED : r < FORCED_PROBABILITY + denialProbability ? DENIED : GRANTED;
+    }
+  }
+  return codes;
+}
+
+function runEventPhase(): void {
+  const eventClock = new VirtualClock();
+  const eventStore = new ActiveAlarms();
+  let eventRaises = 0;
+  const eventRules = compileRules(doorSite(), findProfile);
+  const eventEngine = new RuleEngine({
+    site: 'bench',
+    rules: eventRules,
+    clock: eventClock,
+    logger: silentLogger(),
+    onAlarm: (event) => {
+      if (event.type === 'raise') eventRaises++;
+      eventStore.apply(event);
+    },
+  });
+  const codes = generateEventStream();
+  /** One reusable event per door and name, as a driver decoding into its own buffers would hand them over. */
+  const deviceEvents: DeviceEvent[] = [];
+  for (let door = 0; door < DOORS; door++) {
+    for (const event of EVENT_NAMES) deviceEvents.push({ device: `door-${door}`, event, ts: 0, attributes: {} });
+  }
+  const eventLatencyNs = new Float64Array(Math.ceil((EVENT_LATENCY_ROUNDS * DOORS) / LATENCY_STRIDE));
+  let eventLatencyCount = 0;
+
+  const runRounds = (first: number, count: number, timeEvents: boolean): void => {
+    for (let round = first; round < first + count; round++) {
+      const row = (round % EVENT_TABLE_ROUNDS) * DOORS;
+      const ts = eventClock.now();
+      for (let door = 0; door < DOORS; door++) {
+        const event = deviceEvents[door * EVENT_NAMES.length + (codes[row + door] ?? GRANTED)];
+        if (event === undefined) continue;
+        event.ts = ts;
+        if (timeEvents && door % LATENCY_STRIDE === 0) {
+          const start = process.hrtime.bigint();
+          eventEngine.onEvent(event);
+          eventLatencyNs[eventLatencyCount++] = Number(process.hrtime.bigint() - start);
+        } else {
+          eventEngine.onEvent(event);
+        }
+      }
+      eventClock.advanceSync(EVENT_ROUND_MS);
+    }
+  };
+
+  runRounds(0, EVENT_WARMUP_ROUNDS, false);
+  const eventStart = process.hrtime.bigint();
+  runRounds(EVENT_WARMUP_ROUNDS, EVENT_THROUGHPUT_ROUNDS, false);
+  const eventElapsedS = Number(process.hrtime.bigint() - eventStart) / 1e9;
+  const throughputEvents = EVENT_THROUGHPUT_ROUNDS * DOORS;
+  runRounds(EVENT_WARMUP_ROUNDS + EVENT_THROUGHPUT_ROUNDS, EVENT_LATENCY_ROUNDS, true);
+  const sorted = eventLatencyNs.subarray(0, eventLatencyCount).sort();
+  const eventStats = eventEngine.stats();
+
+  console.log(
+    `rule-loop events: ${fmt(DOORS)} doors under ${fmt(eventRules.commLossByDevice.size)} controllers, ${fmt(eventRules.eventRuleCount)} event rules` +
+      ` (${fmt(eventRules.commLossByDevice.size)} comm-loss rules: none per door)`,
+  );
+  console.log(`  throughput      ${fmt(throughputEvents / eventElapsedS)} events/s (one thread; ${fmt(throughputEvents)} events in ${fmt(eventElapsedS, 2)} s)`);
+  console.log(
+    `  latency/event   p50 ${fmt(percentile(sorted, 0.5) / 1000, 2)} µs   p99 ${fmt(percentile(sorted, 0.99) / 1000, 2)} µs` +
+      `   p99.9 ${fmt(percentile(sorted, 0.999) / 1000, 2)} µs   max ${fmt((sorted[sorted.length - 1] ?? Number.NaN) / 1000, 1)} µs` +
+      `   (${fmt(eventLatencyCount)} events timed, every ${LATENCY_STRIDE}th)`,
+  );
+  console.log(
+    `  alarm events    ${fmt(eventStats.events)} (${fmt(eventRaises)} raises); of ${fmt(eventStats.deviceEvents)} device events` +
+      ` ${fmt(eventStats.eventsWithoutRule)} had no rule; active at end ${fmt(eventStore.size())}; listener errors ${eventStats.listenerErrors}`,
+  );
+}
+
+runEventPhase();
 if (!throughputOk || !latencyOk) process.exitCode = 1;

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PointValue } from '../src/points/sample.js';
+import type { AccessComm } from './access/access-system.js';
 import type { CommBehaviour } from './modbus-server.js';
 import { ScenarioError, type ActiveScenario, type ScenarioErrorKind, type ScenarioInfo } from './scenarios.js';
 
@@ -13,11 +14,17 @@ import { ScenarioError, type ActiveScenario, type ScenarioErrorKind, type Scenar
 export interface DeviceSnapshot {
   id: string;
   name: string;
-  type: 'elevator' | 'pump';
+  type: 'elevator' | 'pump' | 'access-controller' | 'door';
   link: string;
-  unitId: number;
-  comm: CommBehaviour;
+  /** Modbus devices only. */
+  unitId?: number;
+  /** A door's controller. */
+  parent?: string;
+  /** Modbus devices: how the unit answers; access devices: how their controller talks to the broker. */
+  comm: CommBehaviour | AccessComm;
   swappedFloat: boolean;
+  /** Access devices: whether their controller publishes garbage. */
+  malformed?: boolean;
   values: Record<string, PointValue>;
 }
 

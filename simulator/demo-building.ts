@@ -1,13 +1,16 @@
-import type { SiteConfig, ThresholdConfig } from '../src/config/schema.js';
+import type { DeviceConfig, MqttLinkConfig, SiteConfig, ThresholdConfig } from '../src/config/schema.js';
+import type { ControllerSpec } from './access/controller-model.js';
+import type { DoorSpec, DoorTrafficNow } from './access/door-model.js';
 import type { ElevatorSpec, TrafficNow } from './models/elevator.js';
 import type { BoosterSetSpec, FireSetSpec, SumpSpec } from './models/pump-systems.js';
 import type { PumpUnitSpec } from './models/pump.js';
 
 /**
  * The demo building as data: a 20-storey office tower in Shanghai with four passenger lifts (one of them
- * also serving two car-park levels) and a basement plant room with a domestic-water booster set, a sump
- * pump and a fire pump with its jockey pump. The same data gives the simulator its models and the gateway
- * its site config, so the two always agree on links, unit ids and profiles.
+ * also serving two car-park levels), a basement plant room with a domestic-water booster set, a sump
+ * pump and a fire pump with its jockey pump, and access control: five door controllers on MQTT with 34
+ * doors between them. The same data gives the simulator its models and the gateway its site config, so
+ * the two always agree on links, unit ids, topics and profiles.
  */
 
 export const DEMO_SITE = { id: 'demo-tower', name: 'Demo Tower (simulated)', timezone: 'Asia/Shanghai' } as const;
@@ -19,6 +22,7 @@ export interface DemoLink {
   name: string;
 }
 
+/** A device on a Modbus link (elevators and pumps); the access devices are in `DemoBuilding.access`. */
 export interface DemoDevice {
   id: string;
   name: string;
@@ -32,8 +36,11 @@ export interface DemoDevice {
 }
 
 export interface DemoBuilding {
+  /** Modbus TCP links and their devices. */
   links: DemoLink[];
   devices: DemoDevice[];
+  /** Door controllers, each with its doors, on one MQTT link. */
+  access: { link: DemoLink; controllers: ControllerSpec[] };
   elevators: ElevatorSpec[];
   booster: BoosterSetSpec;
   sump: SumpSpec;
@@ -42,6 +49,9 @@ export interface DemoBuilding {
 
 const ELEVATOR_PROFILE = 'elevator-modbus-v1';
 const PUMP_PROFILE = 'pump-vfd-v1';
+const ACCESS_LINK_ID = 'access';
+const CONTROLLER_PROFILE = 'access-controller-mqtt-v1';
+const DOOR_PROFILE = 'door-mqtt-v1';
 const MINUTE_MS = 60_000;
 
 /** Local time of day in hours (fractional) and weekday (0 = Sunday) in the building's time zone. */
@@ -81,6 +91,112 @@ function officeTraffic(nowMs: number): TrafficNow {
 function isWeeklyFireTest(nowMs: number): boolean {
   const { hour, weekday } = localTime(nowMs);
   return weekday === 1 && hour >= 9 && hour < 9 + 5 / 60;
+}
+
+// Access control. People through office doors, relative to the morning peak: arrivals 8-9, lunch, leaving
+// 17-18, quiet nights.
+const OFFICE_ACTIVITY = [0.01, 0.01, 0.01, 0.01, 0.01, 0.03, 0.1, 0.5, 1.0, 0.6, 0.35, 0.4, 0.8, 0.7, 0.35, 0.35, 0.4, 0.9, 0.6, 0.25, 0.15, 0.08, 0.04, 0.02];
+// Share of them coming in: mostly in the morning and after lunch; mostly out in the evening.
+const ENTRY_SHARE = [0.5, 0.5, 0.5, 0.5, 0.5, 0.7, 0.85, 0.9, 0.9, 0.75, 0.55, 0.4, 0.45, 0.65, 0.5, 0.45, 0.35, 0.15, 0.15, 0.25, 0.3, 0.3, 0.4, 0.5];
+// Plant rooms and the roof: technicians in working hours, the security patrol now and then at night.
+const MAINTENANCE_ACTIVITY = [0.05, 0, 0, 0.05, 0, 0, 0, 0.2, 1, 1, 1, 0.8, 0.3, 0.9, 1, 1, 0.9, 0.5, 0.1, 0, 0.05, 0, 0, 0.05];
+
+/**
+ * How a door is used: office and car-park doors follow the working day (a tenth of it at weekends) and
+ * refuse few badges; plant doors see technicians in working hours and refuse more (expired permits,
+ * outside their schedule, cards that do not belong); stair doors are used both ways alike.
+ */
+type DoorUse = 'office' | 'parking' | 'plant' | 'stairs';
+
+const STAFF_BADGES = { first: 100_000, count: 1_500 };
+/** The staff with a car-park permit. */
+const PARKING_BADGES = { first: 100_000, count: 400 };
+const TECHNICIAN_BADGES = { first: 200_000, count: 40 };
+
+const DOOR_USE: Record<DoorUse, { deniedShare: number; badges: { first: number; count: number }; weekendFactor: number }> = {
+  office: { deniedShare: 0.03, badges: STAFF_BADGES, weekendFactor: 0.1 },
+  parking: { deniedShare: 0.03, badges: PARKING_BADGES, weekendFactor: 0.1 },
+  plant: { deniedShare: 0.12, badges: TECHNICIAN_BADGES, weekendFactor: 0.2 },
+  stairs: { deniedShare: 0.02, badges: STAFF_BADGES, weekendFactor: 0.1 },
+};
+
+function doorTraffic(use: DoorUse, peakPerMinute: number): (nowMs: number) => DoorTrafficNow {
+  return (nowMs) => {
+    const { weekday } = localTime(nowMs);
+    const weekendFactor = weekday === 0 || weekday === 6 ? DOOR_USE[use].weekendFactor : 1;
+    const activity = hourly(use === 'plant' ? MAINTENANCE_ACTIVITY : OFFICE_ACTIVITY, nowMs);
+    const entryShare = use === 'office' || use === 'parking' ? hourly(ENTRY_SHARE, nowMs) : 0.5;
+    return { movementsPerMinute: peakPerMinute * activity * weekendFactor, entryShare };
+  };
+}
+
+/** door, name, use, people per minute at the morning peak */
+type DoorRow = [door: string, name: string, use: DoorUse, peakPerMinute: number];
+
+const ACCESS_LAYOUT: Array<{ controller: string; name: string; location: string; doors: DoorRow[] }> = [
+  {
+    controller: 'lobby', name: 'Main lobby door controller', location: 'L1 security office',
+    doors: [
+      ['main-entrance-1', 'Main entrance, left leaf', 'office', 6],
+      ['main-entrance-2', 'Main entrance, right leaf', 'office', 6],
+      ['side-entrance', 'Side entrance', 'office', 2],
+      ['lift-gate-a', 'Speed gate to lift lobby A', 'office', 5],
+      ['lift-gate-b', 'Speed gate to lift lobby B', 'office', 5],
+      ['reception-back', 'Reception back office', 'office', 0.5],
+      ['mailroom', 'Mailroom', 'office', 0.3],
+      ['security-office', 'Security office', 'office', 0.3],
+    ],
+  },
+  {
+    controller: 'carpark', name: 'Car park door controller', location: 'B1 car park, lift lobby',
+    doors: [
+      ['b1-lift-lobby', 'B1 lift lobby', 'parking', 3],
+      ['b2-lift-lobby', 'B2 lift lobby', 'parking', 2],
+      ['b1-stair-a', 'Stair A, B1', 'stairs', 0.3],
+      ['b1-stair-b', 'Stair B, B1', 'stairs', 0.3],
+      ['b2-stair-a', 'Stair A, B2', 'stairs', 0.2],
+      ['b2-stair-b', 'Stair B, B2', 'stairs', 0.2],
+      ['ramp-gate', 'Pedestrian gate at the ramp', 'parking', 1],
+      ['bike-room', 'Bicycle room', 'parking', 0.4],
+    ],
+  },
+  {
+    controller: 'plant', name: 'Plant room door controller', location: 'B2 plant room',
+    doors: [
+      ['plant-room', 'Plant room main door', 'plant', 0.15],
+      ['pump-room', 'Pump room', 'plant', 0.1],
+      ['switch-room', 'LV switch room', 'plant', 0.05],
+      ['generator-room', 'Generator room', 'plant', 0.05],
+      ['fire-pump-room', 'Fire pump room', 'plant', 0.05],
+      ['water-tank-room', 'Water tank room', 'plant', 0.05],
+    ],
+  },
+  {
+    controller: 'stairs', name: 'Stairwell door controller', location: 'L10 riser cupboard',
+    doors: [2, 8, 14, 20].flatMap((floor): DoorRow[] => [
+      [`stair-a-l${floor}`, `Stair A, L${floor}`, 'stairs', 0.2],
+      [`stair-b-l${floor}`, `Stair B, L${floor}`, 'stairs', 0.2],
+    ]),
+  },
+  {
+    controller: 'roof', name: 'Roof door controller', location: 'Roof, lift machine room',
+    doors: [
+      ['roof-access-a', 'Roof access from stair A', 'plant', 0.03],
+      ['roof-access-b', 'Roof access from stair B', 'plant', 0.03],
+      ['lift-machine-room', 'Lift machine room', 'plant', 0.05],
+      ['roof-plant', 'Roof plant area (cooling towers)', 'plant', 0.05],
+    ],
+  },
+];
+
+function accessControllers(): ControllerSpec[] {
+  return ACCESS_LAYOUT.map((c) => ({
+    id: `acs-${c.controller}`, controller: c.controller, name: c.name, location: c.location,
+    doors: c.doors.map(([door, name, use, peakPerMinute]): DoorSpec => ({
+      id: `door-${c.controller}-${door}`, door, name, location: name, deniedShare: DOOR_USE[use].deniedShare, badges: DOOR_USE[use].badges,
+      traffic: doorTraffic(use, peakPerMinute),
+    })),
+  }));
 }
 
 function elevator(id: string, lowestFloor: number, entranceFloors: number[], ratedLoadKg: number): ElevatorSpec {
@@ -137,6 +253,7 @@ export function demoBuilding(): DemoBuilding {
     links,
     devices,
     elevators: [elevator('elevator-1', 1, [1], 1000), elevator('elevator-2', 1, [1], 1000), elevator('elevator-3', 1, [1], 1000), elevator('elevator-4', -2, [1, -1, -2], 1350)],
+    access: { link: { id: ACCESS_LINK_ID, name: 'Door controllers (MQTT)' }, controllers: accessControllers() },
     booster: {
       pumps: [boosterPump('booster-1'), boosterPump('booster-2'), boosterPump('booster-3')],
       cutInBar: 4.2, cutOutBar: 5.6, lagStartDelayMs: 10_000, stageStopDelayMs: 5_000, minRunMs: 30_000,
@@ -176,25 +293,56 @@ const LINK_DEFAULTS = {
   interRequestDelayMs: 0, backoffInitialMs: 1000, backoffMaxMs: 60_000,
 } as const;
 
-/** A complete, valid site config for a gateway reading the simulator at `host` on the given ports (link id → port). */
-export function demoSiteConfig(opts: { host: string; ports: Record<string, number> }): SiteConfig {
+/** Timings of an MQTT link: the schema defaults, written out so the config is complete as it stands. */
+const MQTT_LINK_DEFAULTS = { keepaliveS: 30, reconnectPeriodMs: 1000, connectTimeoutMs: 10_000, maxPayloadBytes: 65_536 } as const;
+
+/** Device settings that are not about the device: the schema defaults (pollIntervalMs is unused on MQTT). */
+const DEVICE_DEFAULTS = { pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true } as const;
+
+/**
+ * A complete, valid site config for a gateway reading the simulator at `host` on the given ports (link id →
+ * port). The access controllers publish to `mqttUrl`; without it the `access` link has no URL, which
+ * means the gateway's embedded broker (the simulator is then connected to it with `connectAccess`).
+ */
+export function demoSiteConfig(opts: { host: string; ports: Record<string, number>; mqttUrl?: string }): SiteConfig {
   const building = demoBuilding();
+  const modbusLinks = building.links.map((link) => {
+    const port = opts.ports[link.id];
+    if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new Error(`demoSiteConfig: no valid port for link "${link.id}" (got ${String(port)})`);
+    }
+    return { id: link.id, type: 'modbus-tcp' as const, host: opts.host, port, ...LINK_DEFAULTS };
+  });
+  const accessLink: MqttLinkConfig = {
+    id: building.access.link.id, type: 'mqtt', ...(opts.mqttUrl === undefined ? {} : { url: opts.mqttUrl }), ...MQTT_LINK_DEFAULTS,
+  };
+  const modbusDevices = building.devices.map((d): DeviceConfig => ({
+    id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: d.link, unitId: d.unitId, ...DEVICE_DEFAULTS,
+    thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [], topicVars: {}, eventRules: [],
+  }));
   return {
     site: { ...DEMO_SITE },
     http: { host: '127.0.0.1', port: 8080 },
     embeddedBroker: { host: '127.0.0.1', port: 0 },
-    links: building.links.map((link) => {
-      const port = opts.ports[link.id];
-      if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error(`demoSiteConfig: no valid port for link "${link.id}" (got ${String(port)})`);
-      }
-      return { id: link.id, type: 'modbus-tcp' as const, host: opts.host, port, ...LINK_DEFAULTS };
-    }),
-    devices: building.devices.map((d) => ({
-      id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: d.link, unitId: d.unitId,
-      pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true,
-      thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [], topicVars: {}, eventRules: [],
-    })),
+    // The demo publishes its own state too, so a BMS or `mosquitto_sub -t 'facility-gw/#'` can watch it.
+    northbound: { prefix: 'facility-gw', qos: 1 },
+    links: [...modbusLinks, accessLink],
+    devices: [...modbusDevices, ...accessDeviceConfigs(building.access.link.id, building.access.controllers)],
     sinks: [],
   };
+}
+
+/** Each controller followed by its doors; a door's `parent` is its controller. */
+function accessDeviceConfigs(link: string, controllers: readonly ControllerSpec[]): DeviceConfig[] {
+  const rules = () => ({ thresholds: [], disableThresholds: [], eventRules: [] });
+  return controllers.flatMap((c): DeviceConfig[] => [
+    {
+      id: c.id, name: c.name, location: c.location, type: 'access-controller', profile: CONTROLLER_PROFILE, link,
+      topicVars: { controller: c.controller }, ...DEVICE_DEFAULTS, ...rules(),
+    },
+    ...c.doors.map((d): DeviceConfig => ({
+      id: d.id, name: d.name, location: d.location, type: 'door', profile: DOOR_PROFILE, link, parent: c.id,
+      topicVars: { controller: c.controller, door: d.door }, ...DEVICE_DEFAULTS, ...rules(),
+    })),
+  ]);
 }

@@ -1,12 +1,14 @@
 import { createLogger } from '../src/log.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../src/mqtt/embedded-broker.js';
 import { SystemClock } from '../src/time/clock.js';
 import { demoBuilding } from './demo-building.js';
 import { parseScenarioArgs } from './scenario-args.js';
-import { startSimulator } from './simulator.js';
+import { connectableHost, startSimulator, type SimulatorHandle } from './simulator.js';
 
 /**
  * Runs the simulator on the system clock until SIGINT or SIGTERM (`facility-gw simulate` calls this).
- * Links get consecutive ports from `basePort` in the demo building's link order (elevators, plant-room).
+ * Modbus links get consecutive ports from `basePort` in the demo building's link order (elevators,
+ * plant-room). The door controllers publish to `mqttUrl`, or else to a broker started here.
  */
 
 export interface SimulatorCliOptions {
@@ -18,10 +20,15 @@ export interface SimulatorCliOptions {
   scenarios?: string[];
   /** HTTP control port on 127.0.0.1; default 8099, 0 for any free port. */
   controlPort?: number;
+  /** Broker for the door controllers; without it the simulator starts its own on `host`. */
+  mqttUrl?: string;
+  /** Port of the broker started when there is no `mqttUrl`; default 1883, 0 for any free port. */
+  mqttPort?: number;
 }
 
 const DEFAULT_BASE_PORT = 15020;
 const DEFAULT_CONTROL_PORT = 8099;
+const DEFAULT_MQTT_PORT = 1883;
 
 export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<void> {
   const rootLogger = createLogger();
@@ -30,21 +37,43 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
   const building = demoBuilding();
   const ports = Object.fromEntries(building.links.map((link, i) => [link.id, basePort === 0 ? 0 : basePort + i]));
 
-  const sim = await startSimulator({
-    clock: new SystemClock(),
-    seed: opts.seed,
-    host: opts.host,
-    ports,
-    scenarios: parseScenarioArgs(opts.scenarios ?? []),
-    controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
-    logger: rootLogger,
-  });
+  const host = opts.host ?? '127.0.0.1';
+
+  let broker: EmbeddedBroker | undefined;
+  let mqttUrl = opts.mqttUrl;
+  if (mqttUrl === undefined) {
+    broker = await startEmbeddedBroker({ host, port: opts.mqttPort ?? DEFAULT_MQTT_PORT, logger: rootLogger });
+    // The broker names the address it listens on; a wildcard one is reached on loopback.
+    mqttUrl = `mqtt://${connectableHost(host)}:${broker.port}`;
+  }
+  let sim: SimulatorHandle;
+  try {
+    sim = await startSimulator({
+      clock: new SystemClock(),
+      seed: opts.seed,
+      host,
+      ports,
+      scenarios: parseScenarioArgs(opts.scenarios ?? []),
+      controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
+      logger: rootLogger,
+      mqttUrl,
+    });
+  } catch (err) {
+    await broker?.stop();
+    throw err;
+  }
 
   for (const link of building.links) {
     const port = sim.ports[link.id];
     const devices = building.devices.filter((d) => d.link === link.id).map((d) => `${d.id}@${d.unitId}`);
     logger.info({ link: link.id, host: sim.host, port, devices }, `Modbus TCP ${link.id} on ${sim.host}:${port}: ${devices.join(', ')}`);
   }
+  const access = building.access;
+  logger.info(
+    { url: mqttUrl, embedded: broker !== undefined, controllers: access.controllers.map((c) => c.id) },
+    `door controllers on MQTT ${mqttUrl}${broker ? ' (broker started here)' : ''}: ${access.controllers.length} controllers, ` +
+      `${access.controllers.reduce((n, c) => n + c.doors.length, 0)} doors under acs/#`,
+  );
   if (sim.controlPort !== null) {
     const url = `http://127.0.0.1:${sim.controlPort}`;
     logger.info({ url }, `control endpoint ${url} (GET /scenarios, POST /scenarios/:name, DELETE /scenarios/:name?device=, GET /devices)`);
@@ -63,4 +92,5 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
     process.on('SIGTERM', onSignal);
   });
   await sim.stop();
+  await broker?.stop();
 }

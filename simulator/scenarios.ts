@@ -1,3 +1,6 @@
+import type { AccessComm } from './access/access-system.js';
+import type { ControllerModel } from './access/controller-model.js';
+import type { DoorModel } from './access/door-model.js';
 import type { ElevatorModel } from './models/elevator.js';
 import type { FireSet } from './models/pump-systems.js';
 import type { PumpUnit } from './models/pump.js';
@@ -6,7 +9,10 @@ import type { CommBehaviour } from './modbus-server.js';
 /**
  * Named fault scenarios, each applied to one device (with a sensible default), started and cleared on
  * demand from the CLI, the HTTP control endpoint or a test. Equipment faults act on the models (what the
- * device reports); communication faults act on how the device answers on Modbus.
+ * device reports); communication faults act on how the device answers on Modbus, or on how an access
+ * controller talks to its MQTT broker.
+ *
+ * `door-forced` and `badge-denials` happen once per start: to see them again, clear and start again.
  */
 
 export const SCENARIO_NAMES = [
@@ -18,6 +24,14 @@ export const SCENARIO_NAMES = [
   'no-answer',
   'modbus-exception',
   'swapped-float',
+  'door-forced',
+  'door-held-open',
+  'badge-denials',
+  'tamper',
+  'mains-failure',
+  'controller-offline',
+  'controller-dropped',
+  'malformed-payloads',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -40,10 +54,14 @@ export interface ActiveScenario {
 /** The devices scenarios act on, supplied by the simulator. */
 export interface ScenarioTargets {
   hasDevice(id: string): boolean;
+  /** Whether the device is served over Modbus (an elevator or a pump). */
+  isModbus(id: string): boolean;
   elevator(id: string): ElevatorModel | undefined;
   pump(id: string): PumpUnit | undefined;
   /** The fire set a jockey pump belongs to (undefined for any other device). */
   fireSetOfJockey(id: string): FireSet | undefined;
+  accessController(id: string): ControllerModel | undefined;
+  door(id: string): DoorModel | undefined;
   /** Simulated now. */
   nowMs(): number;
 }
@@ -87,6 +105,18 @@ function fireSetOf(t: ScenarioTargets, device: string): FireSet {
   return set;
 }
 
+function controllerOf(t: ScenarioTargets, device: string): ControllerModel {
+  const controller = t.accessController(device);
+  if (!controller) throw new ScenarioError('wrong-device', `${device} is not an access controller`);
+  return controller;
+}
+
+function doorOf(t: ScenarioTargets, device: string): DoorModel {
+  const door = t.door(device);
+  if (!door) throw new ScenarioError('wrong-device', `${device} is not a door`);
+  return door;
+}
+
 function startElevatorFault(t: ScenarioTargets, device: string, fault: 'trapped-passenger' | 'leveling-fault'): void {
   const car = elevatorOf(t, device);
   const active = car.activeFault();
@@ -95,7 +125,22 @@ function startElevatorFault(t: ScenarioTargets, device: string, fault: 'trapped-
 }
 
 /** Communication scenarios change nothing in the model: the Modbus server asks `comm()` per request. */
-const commOnly = { start: () => undefined, clear: () => undefined, appliesTo: 'any device' };
+const modbusCommOnly = {
+  start: (t: ScenarioTargets, d: string) => {
+    if (!t.isModbus(d)) throw new ScenarioError('wrong-device', `${d} is not on Modbus`);
+  },
+  clear: () => undefined,
+  appliesTo: 'any Modbus device (elevators and pumps)',
+};
+
+/** Nor do these: the access system asks `accessComm()` and `sendsMalformed()` as it publishes. */
+const controllerCommOnly = {
+  start: (t: ScenarioTargets, d: string) => {
+    controllerOf(t, d);
+  },
+  clear: () => undefined,
+  appliesTo: 'access controllers',
+};
 
 const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   'pump-overheat': {
@@ -137,12 +182,62 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
     start: (t, d) => startElevatorFault(t, d, 'leveling-fault'),
     clear: (t, d) => elevatorOf(t, d).clearFault('leveling-fault'),
   },
-  'no-answer': { ...commOnly, description: 'Device stops answering: every request to its unit id times out', defaultDevice: 'elevator-4' },
-  'modbus-exception': { ...commOnly, description: 'Device answers every request with Modbus exception 4 (server device failure)', defaultDevice: 'sump-1' },
+  'no-answer': { ...modbusCommOnly, description: 'Device stops answering: every request to its unit id times out', defaultDevice: 'elevator-4' },
+  'modbus-exception': { ...modbusCommOnly, description: 'Device answers every request with Modbus exception 4 (server device failure)', defaultDevice: 'sump-1' },
   'swapped-float': {
-    ...commOnly,
+    ...modbusCommOnly,
     description: 'Device serves its float32 points in the other word order (ABCD <-> CDAB): values read as garbage',
     defaultDevice: 'fire-pump-1',
+  },
+  'door-forced': {
+    description: 'Door pushed open without a grant as soon as it is closed and locked: a forced event; it stands open for 20 s (once per start)',
+    defaultDevice: 'door-carpark-bike-room',
+    appliesTo: 'doors',
+    start: (t, d) => doorOf(t, d).startForced(),
+    clear: (t, d) => doorOf(t, d).stopForced(),
+  },
+  'door-held-open': {
+    description: 'Door wedged open after a grant: it stays open (past the 10 s held-open limit) until cleared',
+    defaultDevice: 'door-lobby-mailroom',
+    appliesTo: 'doors',
+    start: (t, d) => doorOf(t, d).startHeldOpen(),
+    clear: (t, d) => doorOf(t, d).stopHeldOpen(),
+  },
+  'badge-denials': {
+    description: 'Someone tries an unknown badge again and again: 6 denied reads 8 s apart at one door (once per start)',
+    defaultDevice: 'door-plant-switch-room',
+    appliesTo: 'doors',
+    start: (t, d) => doorOf(t, d).startDenialBurst(),
+    clear: (t, d) => doorOf(t, d).stopDenialBurst(),
+  },
+  tamper: {
+    description: 'Controller enclosure opened: tamper true until cleared',
+    defaultDevice: 'acs-carpark',
+    appliesTo: 'access controllers',
+    start: (t, d) => controllerOf(t, d).setTamper(true),
+    clear: (t, d) => controllerOf(t, d).setTamper(false),
+  },
+  'mains-failure': {
+    description: 'Controller loses mains and runs on its backup battery, whose voltage sags slowly; cleared: mains back, battery recharges',
+    defaultDevice: 'acs-lobby',
+    appliesTo: 'access controllers',
+    start: (t, d) => controllerOf(t, d).setMains(false),
+    clear: (t, d) => controllerOf(t, d).setMains(true),
+  },
+  'controller-offline': {
+    ...controllerCommOnly,
+    description: 'Controller firmware hangs: no heartbeats and no state, but its MQTT connection stays up (only the heartbeat timeout tells)',
+    defaultDevice: 'acs-stairs',
+  },
+  'controller-dropped': {
+    ...controllerCommOnly,
+    description: "Controller's connection is cut abruptly: the broker publishes its last will (status offline); cleared: it reconnects",
+    defaultDevice: 'acs-roof',
+  },
+  'malformed-payloads': {
+    ...controllerCommOnly,
+    description: 'Controller publishes garbage on its door topics every 2 s (not JSON, wrong types, missing fields), the first one 1 MiB',
+    defaultDevice: 'acs-plant',
   },
 };
 
@@ -202,6 +297,17 @@ export class ScenarioManager {
 
   swapsFloats(deviceId: string): boolean {
     return this.running.has(keyOf('swapped-float', deviceId));
+  }
+
+  /** How an access controller talks to its broker now: a dropped connection wins over a hung firmware. */
+  accessComm(controllerId: string): AccessComm {
+    if (this.running.has(keyOf('controller-dropped', controllerId))) return 'dropped';
+    if (this.running.has(keyOf('controller-offline', controllerId))) return 'silent';
+    return 'normal';
+  }
+
+  sendsMalformed(controllerId: string): boolean {
+    return this.running.has(keyOf('malformed-payloads', controllerId));
   }
 
   private definition(name: string): ScenarioDef {

@@ -4,6 +4,8 @@ import { silentLogger } from '../src/log.js';
 import type { PointValue } from '../src/points/sample.js';
 import { findProfile } from '../src/profiles/index.js';
 import type { Clock, TimerHandle } from '../src/time/clock.js';
+import { AccessSystem, type AccessComm, type AccessSink } from './access/access-system.js';
+import { connectMqttAccessSink } from './access/mqtt-sink.js';
 import { startControlServer, type ControlServer, type DeviceSnapshot, type SimulatorControl } from './control-http.js';
 import { demoBuilding, demoSiteConfig, type DemoDevice } from './demo-building.js';
 import { startLinkServer, type LinkServer, type ServedUnit } from './modbus-server.js';
@@ -16,8 +18,9 @@ import { ScenarioManager, type ActiveScenario, type ScenarioInfo } from './scena
 
 /**
  * The device simulator: the demo building's models stepped on the injected Clock, served over Modbus TCP
- * (one port per link) with fault scenarios on demand. With a VirtualClock the models advance exactly as
- * the test advances the clock; the same seed gives the same values at the same simulated time.
+ * (one port per link), its door controllers publishing to an MQTT broker, with fault scenarios on demand.
+ * With a VirtualClock the models advance exactly as the test advances the clock; the same seed gives the
+ * same values at the same simulated time.
  */
 
 export interface SimulatorOptions {
@@ -36,6 +39,10 @@ export interface SimulatorOptions {
   controlPort?: number | null;
   /** Logged with `module: simulator` unless the logger already names a module. */
   logger?: Logger;
+  /** Broker the door controllers publish to. Without it (and without `accessSink`) they wait for `connectAccess`. */
+  mqttUrl?: string;
+  /** Receives the door controllers' messages instead of a broker (tests); not with `mqttUrl`. */
+  accessSink?: AccessSink;
 }
 
 export interface SimulatorHandle extends SimulatorControl {
@@ -43,8 +50,15 @@ export interface SimulatorHandle extends SimulatorControl {
   readonly ports: Record<string, number>;
   readonly host: string;
   readonly controlPort: number | null;
-  /** A gateway site config pointing at this simulator. */
+  /** The broker the door controllers publish to, once connected. */
+  readonly mqttUrl: string | null;
+  /** A gateway site config pointing at this simulator (the `access` link without a URL until connected). */
   siteConfig(): SiteConfig;
+  /**
+   * Connects the door controllers to a broker, for when it exists only once the gateway has started (its
+   * embedded broker); resolves when every controller is connected. Replaces an earlier connection.
+   */
+  connectAccess(url: string): Promise<void>;
   values(deviceId: string): Record<string, PointValue>;
   /** Simulated now (ms since the epoch): the clock's time plus whatever `step()` added. */
   nowMs(): number;
@@ -72,6 +86,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const host = opts.host ?? '127.0.0.1';
   const stepMs = opts.stepMs ?? DEFAULT_STEP_MS;
   if (!(stepMs > 0)) throw new Error(`stepMs must be positive, got ${stepMs}`);
+  if (opts.mqttUrl !== undefined && opts.accessSink !== undefined) throw new Error('give mqttUrl or accessSink, not both');
   const seed = opts.seed ?? DEFAULT_SEED;
   const building = demoBuilding();
   const rng = new Rng(seed);
@@ -93,8 +108,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     devices.set(info.id, { info, bank: new RegisterBank(profile), values: () => model.values() });
   }
 
-  const scenarios = new ScenarioManager({
-    hasDevice: (id) => devices.has(id),
+  const access: AccessSystem = new AccessSystem({
+    controllers: building.access.controllers,
+    rng,
+    startMs: simNowMs,
+    // Called only from step and flush, after the scenario manager exists.
+    comm: (id): AccessComm => scenarios.accessComm(id),
+    sendsMalformed: (id) => scenarios.sendsMalformed(id),
+  });
+
+  const scenarios: ScenarioManager = new ScenarioManager({
+    hasDevice: (id) => devices.has(id) || access.has(id),
+    isModbus: (id) => devices.has(id),
+    accessController: (id) => access.controller(id),
+    door: (id) => access.door(id),
     elevator: (id) => elevators.get(id),
     pump: (id) => pumps.get(id),
     fireSetOfJockey: (id) => (id === fire.jockey.id ? fire : undefined),
@@ -120,13 +147,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       simNowMs += sub;
       for (const car of elevators.values()) car.step(sub, simNowMs);
       for (const system of systems) system.step(sub, simNowMs);
+      access.step(sub, simNowMs);
       done += sub;
     }
     refreshBanks();
+    access.flush();
   };
 
   for (const s of opts.scenarios ?? []) scenarios.start(s.name, s.device);
   refreshBanks();
+  access.flush();
 
   const links: LinkServer[] = [];
   let control: ControlServer | null = null;
@@ -139,13 +169,43 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     clock.clearTimeout(timer);
     await control?.stop();
     await Promise.all(links.map((l) => l.stop()));
+    await access.detach()?.close();
     log.info('simulator stopped');
   };
+
+  let mqttUrl: string | null = null;
+  const connectAccess = async (url: string): Promise<void> => {
+    // The old clients go first: the new ones use the same client ids, and a broker lets only one of each in.
+    await access.detach()?.close();
+    mqttUrl = null;
+    const sink = await connectMqttAccessSink({
+      url,
+      controllers: access.controllerIds().map((id) => ({ id, statusTopic: access.statusTopic(id) })),
+      snapshot: (id) => access.snapshot(id),
+      logger: log,
+    });
+    if (stopped) {
+      await sink.close();
+      return;
+    }
+    access.attach(sink);
+    mqttUrl = url;
+  };
+  if (opts.accessSink) access.attach(opts.accessSink);
 
   const snapshot = (d: SimDevice): DeviceSnapshot => ({
     id: d.info.id, name: d.info.name, type: d.info.type, link: d.info.link, unitId: d.info.unitId,
     comm: scenarios.comm(d.info.id), swappedFloat: scenarios.swapsFloats(d.info.id), values: d.values(),
   });
+  const accessLink = building.access.link.id;
+  const accessSnapshots = (): DeviceSnapshot[] =>
+    building.access.controllers.flatMap((c) => {
+      const connection = { link: accessLink, comm: scenarios.accessComm(c.id), swappedFloat: false, malformed: scenarios.sendsMalformed(c.id) };
+      return [
+        { id: c.id, name: c.name, type: 'access-controller' as const, ...connection, values: access.values(c.id) ?? {} },
+        ...c.doors.map((d) => ({ id: d.id, name: d.name, type: 'door' as const, parent: c.id, ...connection, values: access.values(d.id) ?? {} })),
+      ];
+    });
 
   const handle: SimulatorHandle = {
     ports: {},
@@ -153,11 +213,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     get controlPort() {
       return control?.port ?? null;
     },
-    siteConfig: () => demoSiteConfig({ host: connectableHost(host), ports: handle.ports }),
+    get mqttUrl() {
+      return mqttUrl;
+    },
+    siteConfig: () => demoSiteConfig({ host: connectableHost(host), ports: handle.ports, mqttUrl: mqttUrl ?? undefined }),
+    connectAccess,
     values: (id) => {
-      const d = devices.get(id);
-      if (!d) throw new Error(`no device "${id}"`);
-      return d.values();
+      const values = devices.get(id)?.values() ?? access.values(id);
+      if (!values) throw new Error(`no device "${id}"`);
+      return values;
     },
     nowMs: () => simNowMs,
     step: (dtMs) => advance(dtMs),
@@ -165,16 +229,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     startScenario: (name, device) => {
       const started = scenarios.start(name, device);
       refreshBanks();
+      access.flush();
       log.info({ scenario: started.name, device: started.device }, 'scenario started');
       return started;
     },
     clearScenario: (name, device) => {
       const cleared = scenarios.clear(name, device);
       refreshBanks();
+      access.flush();
       log.info({ scenario: name, device, cleared }, 'scenario cleared');
       return cleared;
     },
-    devices: () => [...devices.values()].map(snapshot),
+    devices: () => [...[...devices.values()].map(snapshot), ...accessSnapshots()],
     stop,
   };
 
@@ -189,6 +255,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     }
     const controlPort = opts.controlPort === undefined ? 0 : opts.controlPort;
     if (controlPort !== null) control = await startControlServer(handle, controlPort);
+    if (opts.mqttUrl !== undefined) await connectAccess(opts.mqttUrl);
   } catch (err) {
     await stop();
     throw err;
@@ -205,12 +272,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   };
   timer = clock.setTimeout(tick, stepMs);
 
-  log.info({ seed, host, ports: handle.ports, controlPort: handle.controlPort, devices: devices.size }, 'simulator started');
+  log.info(
+    { seed, host, ports: handle.ports, controlPort: handle.controlPort, devices: devices.size, accessControllers: access.controllerIds().length, mqttUrl },
+    'simulator started',
+  );
   return handle;
 }
 
 /** A gateway cannot connect to a wildcard address: point it at loopback instead. */
-function connectableHost(host: string): string {
+export function connectableHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;

@@ -57,15 +57,27 @@ program
 
 program
   .command('simulate')
-  .description('run the simulated demo building on its own (Modbus TCP servers and a control endpoint)')
+  .description('run the simulated demo building on its own (Modbus TCP servers, doors on MQTT, a control endpoint)')
   .option('--seed <n>', 'seed of the device models', integer(0, 2 ** 31 - 1), 1)
   .option('--host <host>', 'address to serve on', '127.0.0.1')
   .option('--base-port <n>', 'first Modbus TCP port (one port per link); 0 = any free port', integer(0, 65535), 15020)
   .option('--control-port <n>', 'HTTP control endpoint port', integer(0, 65535), 8099)
   .option('--scenario <name[:device]>', 'start a fault scenario (repeatable)', collect, [])
-  .action(async (opts: { seed: number; host: string; basePort: number; controlPort: number; scenario: string[] }) => {
-    await runSimulatorCli({ seed: opts.seed, host: opts.host, basePort: opts.basePort, controlPort: opts.controlPort, scenarios: opts.scenario });
-  });
+  .option('--mqtt-url <url>', 'publish the doors to this broker instead of starting one')
+  .option('--mqtt-port <n>', 'port of the broker the simulator starts when no --mqtt-url is given; 0 = any free port', integer(0, 65535), 1883)
+  .action(
+    async (opts: { seed: number; host: string; basePort: number; controlPort: number; scenario: string[]; mqttUrl?: string; mqttPort: number }) => {
+      await runSimulatorCli({
+        seed: opts.seed,
+        host: opts.host,
+        basePort: opts.basePort,
+        controlPort: opts.controlPort,
+        scenarios: opts.scenario,
+        mqttUrl: opts.mqttUrl,
+        mqttPort: opts.mqttPort,
+      });
+    },
+  );
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

@@ -5,7 +5,7 @@ import type { PointValue, Quality } from '../points/sample.js';
  * What the rules emit when a condition starts or stops. The alarm lifecycle (acknowledge, shelve,
  * notify) is built on these events; their shape is stable.
  */
-export type AlarmKind = 'threshold-high' | 'threshold-low' | 'comm-loss';
+export type AlarmKind = 'threshold-high' | 'threshold-low' | 'comm-loss' | 'event-count';
 
 export interface AlarmEvent {
   type: 'raise' | 'clear';
@@ -13,13 +13,16 @@ export interface AlarmEvent {
   alarmId: string;
   site: string;
   device: string;
-  /** Point id the rule watches; absent for communication loss. */
+  /** Point id the rule watches; absent for communication loss and event counts. */
   point?: string;
   rule: string;
   kind: AlarmKind;
   priority: AlarmPriority;
   message: string;
-  /** The value that crossed (or re-crossed) the limit, and its quality. */
+  /**
+   * Thresholds: the value that crossed (or re-crossed) the limit, and its quality.
+   * Event counts: the number of events in the window, and the count that raises.
+   */
   value?: PointValue | null;
   quality?: Quality;
   limit?: number;

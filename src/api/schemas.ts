@@ -62,6 +62,18 @@ export const HealthSchema = Type.Object({
     sinks: Type.Array(SinkStatusSchema),
   }),
   rules: Type.Object({ rules: Type.Integer(), samplesEvaluated: Type.Integer(), alarmEvents: Type.Integer() }),
+  mqtt: Type.Object({
+    embeddedBroker: Nullable(Type.String({ description: 'URL of the embedded broker, when one runs' })),
+    northbound: Nullable(
+      Type.Object({
+        connected: Type.Boolean(),
+        published: Type.Integer(),
+        dropped: Type.Integer({ description: 'Messages given up: past the outbox bound, failed, or still waiting at stop' }),
+        queued: Type.Integer(),
+        lastError: Nullable(Type.String()),
+      }),
+    ),
+  }),
   alarms: Type.Object({ active: Type.Integer() }),
 });
 

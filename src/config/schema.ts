@@ -30,7 +30,7 @@ export const EventRuleSchema = Type.Object(
   {
     id: Id,
     event: Type.String({ minLength: 1, description: 'Event name within the device profile, e.g. access_denied' }),
-    count: Type.Integer({ minimum: 1, description: 'Raise when at least this many events fall within the window' }),
+    count: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Raise when at least this many events fall within the window' }),
     windowMs: Type.Integer({ minimum: 1, description: 'Length of the sliding window' }),
     priority: Priority,
     message: Type.String({ minLength: 1 }),

@@ -59,6 +59,7 @@ function checkParent(device: DeviceConfig, devices: ReadonlyMap<string, DeviceCo
   else if (parent.id === device.id) report('a device cannot be its own parent', 'parent');
   else if (parent.parent !== undefined) report(`parent "${parent.id}" has a parent itself; one level only`, 'parent');
   else if (parent.link !== device.link) report(`parent "${parent.id}" is on link "${parent.link}", not "${device.link}"`, 'parent');
+  else if (device.enabled && !parent.enabled) report(`parent "${parent.id}" is disabled: nothing would watch this device's reachability`, 'parent');
 }
 
 function checkProtocol(

@@ -1,10 +1,22 @@
-import type { LinkConfig } from '../config/schema.js';
-import { isModbusEntry, type DeviceEntry } from '../gateway/device-catalog.js';
+import type { LinkConfig, MqttLinkConfig } from '../config/schema.js';
+import { isModbusEntry, isMqttEntry, type DeviceEntry } from '../gateway/device-catalog.js';
 import type { Driver, DriverContext } from './driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
+import { MqttDriver } from './mqtt/mqtt-driver.js';
+
+export interface CreateDriversOptions {
+  siteId: string;
+  links: readonly LinkConfig[];
+  /** Enabled devices with their profiles. */
+  devices: readonly DeviceEntry[];
+  context: DriverContext;
+  /** The broker an MQTT link talks to: its own URL or the embedded broker's. */
+  brokerUrlFor: (link: MqttLinkConfig) => string;
+}
 
 /** One driver per link that has at least one device. */
-export function createDrivers(links: readonly LinkConfig[], devices: readonly DeviceEntry[], context: DriverContext): Driver[] {
+export function createDrivers(options: CreateDriversOptions): Driver[] {
+  const { siteId, links, devices, context } = options;
   const drivers: Driver[] = [];
   for (const link of links) {
     const onLink = devices.filter((d) => d.config.link === link.id);
@@ -15,7 +27,8 @@ export function createDrivers(links: readonly LinkConfig[], devices: readonly De
         drivers.push(new ModbusDriver({ link, devices: onLink.filter(isModbusEntry), context }));
         break;
       case 'mqtt':
-        throw new Error('MQTT links are not wired yet');
+        drivers.push(new MqttDriver({ link, brokerUrl: options.brokerUrlFor(link), siteId, devices: onLink.filter(isMqttEntry), context }));
+        break;
     }
   }
   return drivers;

@@ -14,8 +14,11 @@ export class GatewayApiView implements GatewayView {
     const stats = gw.stats();
     const links = gw.linkHealth();
     const sinks = gw.telemetry.status();
+    const northbound = gw.northboundStatus();
     const degraded =
-      links.some((l) => l.state !== 'connected' || l.devices.some((d) => d.state === 'offline')) || sinks.some((s) => !s.connected);
+      links.some((l) => l.state !== 'connected' || l.devices.some((d) => d.state === 'offline')) ||
+      sinks.some((s) => !s.connected) ||
+      (northbound !== undefined && !northbound.connected);
     const now = gw.clock.now();
     const startedAt = stats.startedAt ?? now;
     return {
@@ -26,6 +29,7 @@ export class GatewayApiView implements GatewayView {
       links,
       telemetry: { enabled: sinks.length > 0, sinks },
       rules: { rules: stats.rules, samplesEvaluated: stats.samplesIn, alarmEvents: stats.alarmEvents },
+      mqtt: { embeddedBroker: gw.embeddedBrokerUrl() ?? null, northbound: gw.northboundStatus() ?? null },
       alarms: { active: gw.alarms.list().length },
     };
   }

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { SiteConfig } from '../config/schema.js';
+import type { MqttLinkConfig, SiteConfig } from '../config/schema.js';
 import { ActiveAlarms } from '../alarms/active-alarms.js';
 import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
-import type { DeviceStatusEvent, Driver, LinkHealth } from '../drivers/driver.js';
+import type { DeviceStatusEvent, Driver, DriverContext, LinkHealth } from '../drivers/driver.js';
 import { EventBus } from '../events/event-bus.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
+import { NorthboundPublisher, type NorthboundStatus } from '../northbound/mqtt-publisher.js';
 import type { DeviceEvent } from '../points/device-event.js';
 import { PointTable } from '../points/point-table.js';
 import type { Sample } from '../points/sample.js';
@@ -44,7 +46,10 @@ export class Gateway {
   readonly telemetry: TelemetryWriter;
   private readonly logger: Logger;
   private readonly rules: RuleEngine;
-  private readonly drivers: Driver[];
+  private readonly driverContext: DriverContext;
+  private drivers: Driver[] = [];
+  private broker: EmbeddedBroker | undefined;
+  private northbound: NorthboundPublisher | undefined;
   private readonly ruleCount: number;
   private samplesIn = 0;
   private alarmEventCount = 0;
@@ -60,7 +65,7 @@ export class Gateway {
     definePoints(this.points, this.devices);
 
     const compiled = compileRules(options.config, findProfile);
-    this.ruleCount = compiled.thresholdCount + compiled.commLossByDevice.size;
+    this.ruleCount = compiled.thresholdCount + compiled.eventRuleCount + compiled.commLossByDevice.size;
     this.rules = new RuleEngine({
       site: options.config.site.id,
       rules: compiled,
@@ -77,20 +82,55 @@ export class Gateway {
     });
     for (const { config } of this.devices) this.telemetry.registerDevice(config.id, config.type);
 
-    const enabled = this.devices.filter((d) => d.config.enabled);
-    this.drivers = createDrivers(options.config.links, enabled, {
+    this.driverContext = {
       clock: options.clock,
       logger: options.logger,
       onSamples: (samples) => this.handleSamples(samples),
       onDeviceStatus: (status) => this.handleDeviceStatus(status),
       onEvents: (events) => this.handleEvents(events),
-    });
+    };
   }
 
+  /**
+   * Starts the embedded broker first when an MQTT link or the northbound publisher has no broker URL, then
+   * the drivers (which connect in the background: a dead device or broker never holds up the start), then
+   * the northbound publisher.
+   */
   async start(): Promise<void> {
     this.startedAt = this.clock.now();
+    const { config } = this;
+    if (needsEmbeddedBroker(config)) {
+      this.broker = await startEmbeddedBroker({ ...config.embeddedBroker, logger: this.logger });
+    }
+    const brokerUrlFor = (link: MqttLinkConfig | undefined): string => {
+      const url = link?.url ?? this.broker?.url;
+      if (url === undefined) throw new Error(`MQTT link ${link?.id ?? '(northbound)'} has no broker URL and no embedded broker runs`);
+      return url;
+    };
+    this.drivers = createDrivers({
+      siteId: config.site.id,
+      links: config.links,
+      devices: this.devices.filter((d) => d.config.enabled),
+      context: this.driverContext,
+      brokerUrlFor,
+    });
     this.telemetry.start();
     await Promise.all(this.drivers.map((d) => d.start()));
+    if (config.northbound) {
+      const link = northboundLink(config);
+      this.northbound = new NorthboundPublisher({
+        siteId: config.site.id,
+        prefix: config.northbound.prefix,
+        qos: config.northbound.qos,
+        brokerUrl: brokerUrlFor(link),
+        link,
+        clock: this.clock,
+        logger: this.logger.child({ module: 'northbound' }),
+        units: (id) => this.points.getMeta(id)?.unit,
+      });
+      this.northbound.attach(this.events);
+      await this.northbound.start();
+    }
     this.logger.info(
       { site: this.config.site.id, links: this.drivers.length, devices: this.devices.length, rules: this.ruleCount },
       'gateway started',
@@ -98,9 +138,11 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    await this.northbound?.stop();
     await Promise.all(this.drivers.map((d) => d.stop()));
     this.rules.stop();
     await this.telemetry.stop();
+    await this.broker?.stop();
     this.logger.info('gateway stopped');
   }
 
@@ -116,6 +158,7 @@ export class Gateway {
   }
 
   private handleEvents(events: DeviceEvent[]): void {
+    this.rules.onEvents(events);
     for (const event of events) this.events.emit('deviceEvent', event);
   }
 
@@ -133,6 +176,15 @@ export class Gateway {
     this.events.emit('alarm', event);
   }
 
+  /** URL of the embedded broker, when one runs (the demo's simulated doors publish to it). */
+  embeddedBrokerUrl(): string | undefined {
+    return this.broker?.url;
+  }
+
+  northboundStatus(): NorthboundStatus | undefined {
+    return this.northbound?.status();
+  }
+
   linkHealth(): LinkHealth[] {
     return this.drivers.map((d) => d.health());
   }
@@ -140,4 +192,18 @@ export class Gateway {
   stats(): { startedAt: number | null; samplesIn: number; rules: number; alarmEvents: number } {
     return { startedAt: this.startedAt, samplesIn: this.samplesIn, rules: this.ruleCount, alarmEvents: this.alarmEventCount };
   }
+}
+
+/** An MQTT link without a URL, or a northbound publisher with no link of its own, uses the embedded broker. */
+function needsEmbeddedBroker(config: SiteConfig): boolean {
+  const linkWithoutUrl = config.links.some((l) => l.type === 'mqtt' && l.url === undefined);
+  const northboundWithoutUrl = config.northbound !== undefined && northboundLink(config)?.url === undefined;
+  return linkWithoutUrl || northboundWithoutUrl;
+}
+
+/** The MQTT link northbound publishes through: the configured one, else the first MQTT link, else none. */
+function northboundLink(config: SiteConfig): MqttLinkConfig | undefined {
+  const mqttLinks = config.links.filter((l): l is MqttLinkConfig => l.type === 'mqtt');
+  const wanted = config.northbound?.link;
+  return wanted === undefined ? mqttLinks[0] : mqttLinks.find((l) => l.id === wanted);
 }

@@ -48,6 +48,9 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
 
   const gateway = new Gateway({ config, clock, logger });
   await gateway.start();
+  // The demo's doors publish to the gateway's embedded broker, which exists only once the gateway runs.
+  const brokerUrl = gateway.embeddedBrokerUrl();
+  if (simulator && brokerUrl !== undefined) await simulator.connectAccess(brokerUrl);
   const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;

@@ -26,6 +26,7 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const log = options.logger.child({ module: 'embedded-broker' });
   const broker = await Aedes.createBroker();
+  disableClusterDedupe(broker);
   broker.on('clientError', (client, err) => log.debug({ client: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (client, err) => log.debug({ client: client.id, err: err.message }, 'connection error'));
   const server: Server = createServer((socket) => broker.handle(socket));
@@ -50,4 +51,29 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       log.info('embedded MQTT broker stopped');
     },
   };
+}
+
+/**
+ * aedes numbers every publish when it starts, and each subscriber drops a packet whose number is not above
+ * the last one it received: de-duplication meant for brokers clustered over a shared emitter. But a publish
+ * does not always reach subscribers in the order it started (a retained one waits for the retained store;
+ * a QoS 1 one for the offline queue), and the one overtaken is then dropped as a "duplicate": with aedes 1.2,
+ * every retained message followed at once by a plain one was lost to live subscribers, such as a door's
+ * state followed by its event. A single embedded broker has no cluster to de-duplicate, so every client
+ * gets a record of "last seen" numbers that never remembers anything. The price: a client whose
+ * subscriptions overlap may receive a message once per matching subscription, which QoS 1
+ * (at least once) allows anyway.
+ */
+const NOTHING_SEEN: Record<string, number> = new Proxy(
+  {},
+  {
+    get: () => undefined,
+    set: () => true,
+  },
+);
+
+function disableClusterDedupe(broker: Aedes): void {
+  broker.on('client', (client) => {
+    (client as unknown as { duplicates: Record<string, number> }).duplicates = NOTHING_SEEN;
+  });
 }

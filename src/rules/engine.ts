@@ -1,20 +1,26 @@
 import type { Logger } from 'pino';
 import type { AlarmEvent } from '../alarms/events.js';
 import type { DeviceStatusEvent } from '../drivers/driver.js';
+import type { DeviceEvent } from '../points/device-event.js';
 import { numericValue, type PointValue, type Quality, type Sample } from '../points/sample.js';
 import type { Clock } from '../time/clock.js';
 import { CommLossRule } from './comm-loss.js';
 import type { CompiledRuleSet } from './compile.js';
+import { EventCountRule } from './event-rule.js';
 import { ThresholdRule, type RuleContext } from './threshold.js';
 import { TimerQueue, type Timed } from './timer-queue.js';
 
 /**
- * The rule evaluator. Rules are compiled once (compile.ts) and indexed by the point they read; a sample
- * runs only the rules of its point, and only when its value or quality differs from the last one seen for
- * that point. Delays wait in one TimerQueue on the injected Clock. There is no loop over all rules.
+ * The rule evaluator. Rules are compiled once (compile.ts) and indexed by what they read: a sample runs
+ * only the thresholds of its point, and only when its value or quality differs from the last one seen for
+ * that point; a device event runs only the event rules of its device and event name. Delays and event
+ * windows wait in one TimerQueue on the injected Clock. There is no loop over all rules.
  *
- * The hot path (`onSample`) does one Map lookup and two comparisons when nothing changed, and allocates
- * nothing unless a rule emits an event.
+ * The hot paths (`onSample`, `onEvent`) do one or two Map lookups, and allocate nothing unless a rule emits
+ * an alarm event.
+ *
+ * A device with a parent (a door of a door controller) has no communication-loss rule of its own: when the
+ * parent goes offline, the children's thresholds are interrupted as the parent's are.
  */
 
 export interface RuleEngineContext {
@@ -42,6 +48,9 @@ export interface RuleEngineStats {
   unchanged: number;
   evaluated: number;
   statusEvents: number;
+  /** Device events received, and of those: events no rule counts (no rule for that device and event). */
+  deviceEvents: number;
+  eventsWithoutRule: number;
   /** Raise and clear events emitted. */
   events: number;
   listenerErrors: number;
@@ -66,12 +75,18 @@ export class RuleEngine {
   private readonly slotsByDevice = new Map<string, PointSlot[]>();
   private readonly thresholds: ThresholdRule[] = [];
   private readonly commLoss = new Map<string, CommLossRule>();
+  /** Device id → event name → the rules counting it. Two lookups with the event's own strings: no key to build. */
+  private readonly eventRules = new Map<string, Map<string, EventCountRule[]>>();
+  private readonly eventRuleList: EventCountRule[] = [];
+  private readonly childrenByParent: ReadonlyMap<string, readonly string[]>;
 
   private samples = 0;
   private unknownPoints = 0;
   private unchanged = 0;
   private evaluated = 0;
   private statusEvents = 0;
+  private deviceEvents = 0;
+  private eventsWithoutRule = 0;
   private events = 0;
   private listenerErrors = 0;
 
@@ -105,7 +120,22 @@ export class RuleEngine {
     for (const [device, spec] of ctx.rules.commLossByDevice) {
       this.commLoss.set(device, new CommLossRule(spec, ruleContext));
     }
-    this.log.debug({ points: this.slots.size, thresholds: this.thresholds.length, devices: this.commLoss.size }, 'rules loaded');
+    for (const [device, specs] of ctx.rules.eventRulesByDevice) {
+      const byEvent = new Map<string, EventCountRule[]>();
+      for (const spec of specs) {
+        const rule = new EventCountRule(spec, ruleContext);
+        const rules = byEvent.get(spec.event);
+        if (rules === undefined) byEvent.set(spec.event, [rule]);
+        else rules.push(rule);
+        this.eventRuleList.push(rule);
+      }
+      this.eventRules.set(device, byEvent);
+    }
+    this.childrenByParent = ctx.rules.childrenByParent;
+    this.log.debug(
+      { points: this.slots.size, thresholds: this.thresholds.length, eventRules: this.eventRuleList.length, devices: this.commLoss.size },
+      'rules loaded',
+    );
   }
 
   /** Feeds one sample. Points without rules and unchanged samples return at once. */
@@ -139,22 +169,47 @@ export class RuleEngine {
   }
 
   /**
-   * A device became reachable or unreachable. Offline also interrupts the device's thresholds (a pending
-   * raise or clear cannot be confirmed without values) and forgets the last values seen, so that the first
-   * sample after the outage is judged even if it repeats the value from before.
+   * Feeds one device event: counted by the event rules of its device and name; other events return at once.
+   * Events of one device are expected in time order; a late one is placed in its window by the rule.
+   */
+  onEvent(event: DeviceEvent): void {
+    this.deviceEvents++;
+    const rules = this.eventRules.get(event.device)?.get(event.event);
+    if (rules === undefined) {
+      this.eventsWithoutRule++;
+      return;
+    }
+    const now = this.clock.now();
+    for (let i = 0; i < rules.length; i++) rules[i]?.onEvent(event.ts, now);
+  }
+
+  /** Feeds a driver's batch of events (same signature as DriverContext.onEvents). */
+  onEvents(events: readonly DeviceEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (event !== undefined) this.onEvent(event);
+    }
+  }
+
+  /**
+   * A device became reachable or unreachable. Offline also interrupts the thresholds of the device and of
+   * its children (a pending raise or clear cannot be confirmed without values) and forgets the last values
+   * seen, so that the first sample after the outage is judged even if it repeats the value from before.
+   * Event rules are left alone: the events counted did happen, and their window ages them out.
    */
   onDeviceStatus(status: DeviceStatusEvent): void {
     this.statusEvents++;
+    if (!status.online) {
+      this.interruptThresholds(status.device);
+      for (const child of this.childrenByParent.get(status.device) ?? []) this.interruptThresholds(child);
+    }
     const rule = this.commLoss.get(status.device);
     if (rule === undefined) {
-      this.log.debug({ device: status.device }, 'status of a device without rules ignored');
+      // A child device (its parent's status counts) or a device without rules.
+      this.log.debug({ device: status.device }, 'status of a device without a communication-loss rule ignored');
       return;
     }
     if (!status.online) {
-      for (const slot of this.slotsByDevice.get(status.device) ?? []) {
-        slot.seen = false;
-        for (const threshold of slot.rules) threshold.interrupt();
-      }
       if (!rule.isOffline()) this.log.info({ device: status.device, error: status.error }, 'device offline');
     } else if (rule.isOffline()) {
       this.log.info({ device: status.device }, 'device back online');
@@ -169,6 +224,11 @@ export class RuleEngine {
       if (!rule.isActive()) continue;
       const { alarmId, device, rule: ruleId, priority, message } = rule.spec;
       out.push({ alarmId, device, rule: ruleId, kind: 'comm-loss', priority, message, raisedAt: rule.raisedAt, clearPending: false });
+    }
+    for (const rule of this.eventRuleList) {
+      if (!rule.isActive()) continue;
+      const { alarmId, device, rule: ruleId, priority, message } = rule.spec;
+      out.push({ alarmId, device, rule: ruleId, kind: 'event-count', priority, message, raisedAt: rule.raisedAt, value: rule.lastValue, clearPending: false });
     }
     for (const rule of this.thresholds) {
       if (!rule.isActive()) continue;
@@ -191,6 +251,8 @@ export class RuleEngine {
       unchanged: this.unchanged,
       evaluated: this.evaluated,
       statusEvents: this.statusEvents,
+      deviceEvents: this.deviceEvents,
+      eventsWithoutRule: this.eventsWithoutRule,
       events: this.events,
       listenerErrors: this.listenerErrors,
       pendingTimers: this.timers.size(),
@@ -203,6 +265,13 @@ export class RuleEngine {
    */
   stop(): void {
     this.timers.clear();
+  }
+
+  private interruptThresholds(device: string): void {
+    for (const slot of this.slotsByDevice.get(device) ?? []) {
+      slot.seen = false;
+      for (const threshold of slot.rules) threshold.interrupt();
+    }
   }
 
   private emit(event: AlarmEvent): void {
@@ -227,6 +296,6 @@ export class RuleEngine {
 }
 
 function describeTimed(timed: Timed): string {
-  if (timed instanceof ThresholdRule || timed instanceof CommLossRule) return timed.spec.alarmId;
+  if (timed instanceof ThresholdRule || timed instanceof CommLossRule || timed instanceof EventCountRule) return timed.spec.alarmId;
   return 'unknown';
 }

@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '../time/clock.js';
 
 /**
- * Something that waits for a deadline: a threshold's on/off delay, a device's communication-loss delay.
+ * Something that waits for a deadline: a threshold's on/off delay, a device's communication-loss delay, the
+ * moment an event rule's window drops below its count.
  * The queue owns `dueAt`, `seq` and `heapIndex`; the owner only reads `heapIndex >= 0` ("is waiting").
  */
 export interface Timed {

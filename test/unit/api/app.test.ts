@@ -13,6 +13,7 @@ const health: Health = {
   links: [],
   telemetry: { enabled: false, sinks: [] },
   rules: { rules: 3, samplesEvaluated: 10, alarmEvents: 1 },
+  mqtt: { embeddedBroker: null, northbound: null },
   alarms: { active: 1 },
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../../src/alarms/events.js';
+import type { DeviceEvent } from '../../../src/points/device-event.js';
 import type { DeviceConfig, SiteConfig, ThresholdConfig } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/log.js';
 import type { PointValue, Quality } from '../../../src/points/sample.js';
@@ -47,8 +48,10 @@ function setup(devices: DeviceConfig[] = [pumpDevice('pump-1')], onAlarm?: (e: A
     sample(`${device}.vibration`, values.vibration ?? 1.2, quality);
     sample(`${device}.running`, true, quality); // no rules on this point
   };
+  /** A device event stamped now. */
+  const deviceEvent = (device: string, event: string): void => engine.onEvent({ device, event, ts: clock.now(), attributes: {} });
   const summary = (): string[] => events.map((e) => `${e.type} ${e.alarmId}`);
-  return { clock, engine, events, sample, status, poll, summary };
+  return { clock, engine, events, sample, status, poll, deviceEvent, summary };
 }
 
 describe('RuleEngine: evaluation on change only', () => {
@@ -194,6 +197,131 @@ describe('RuleEngine: listener isolation and snapshots', () => {
     expect(clock.pending()).toBe(0);
     clock.advanceSync(COMM_LOSS_DELAY_MS * 10);
     expect(summary()).toEqual([]);
+  });
+});
+
+const MINUTE_MS = 60 * SECOND_MS;
+/** The door profile: held open pre-alarm after 5 s, alarm after 10 s; 5 denials in 2 minutes; forced door kept 5 minutes. */
+const HELD_OPEN_PREALARM_MS = 5 * SECOND_MS;
+const HELD_OPEN_ALARM_MS = 10 * SECOND_MS;
+const DENIAL_WINDOW_MS = 2 * MINUTE_MS;
+const FORCED_WINDOW_MS = 5 * MINUTE_MS;
+
+function controllerDevice(id: string): DeviceConfig {
+  return pumpDevice(id, { type: 'access-controller', profile: 'access-controller-mqtt-v1', link: 'acs', unitId: undefined, thresholds: [], topicVars: { controller: id } });
+}
+
+function doorDevice(id: string, parent: string): DeviceConfig {
+  return { ...pumpDevice(id, { type: 'door', profile: 'door-mqtt-v1', link: 'acs', unitId: undefined, thresholds: [], topicVars: { controller: parent, door: id } }), parent };
+}
+
+const accessSite = (): DeviceConfig[] => [controllerDevice('ctl-1'), doorDevice('door-1', 'ctl-1'), doorDevice('door-2', 'ctl-1')];
+
+describe('RuleEngine: doors (access control)', () => {
+  it('held open: pre-alarm at 5 s, alarm at 10 s, both cleared when the door closes', () => {
+    const { clock, sample, summary, events } = setup(accessSite());
+    sample('door-1.open', false);
+    const openedAt = clock.now();
+    sample('door-1.open', true);
+    clock.advanceSync(HELD_OPEN_PREALARM_MS - 1);
+    expect(summary()).toEqual([]);
+    clock.advanceSync(1);
+    expect(summary()).toEqual(['raise door-1:held_open_prealarm']);
+    expect(events[0]).toMatchObject({ priority: 'low', kind: 'threshold-high', conditionSince: openedAt, ts: openedAt + HELD_OPEN_PREALARM_MS });
+    clock.advanceSync(HELD_OPEN_ALARM_MS - HELD_OPEN_PREALARM_MS);
+    expect(summary()).toEqual(['raise door-1:held_open_prealarm', 'raise door-1:held_open']);
+    expect(events[1]).toMatchObject({ priority: 'high', ts: openedAt + HELD_OPEN_ALARM_MS });
+    clock.advanceSync(30 * SECOND_MS);
+    sample('door-1.open', false);
+    expect(summary()).toEqual(['raise door-1:held_open_prealarm', 'raise door-1:held_open', 'clear door-1:held_open_prealarm', 'clear door-1:held_open']);
+  });
+
+  it('held open: nothing when the door closes at 4 s', () => {
+    const { clock, sample, summary, engine } = setup(accessSite());
+    sample('door-1.open', true);
+    clock.advanceSync(4 * SECOND_MS);
+    sample('door-1.open', false);
+    clock.advanceSync(MINUTE_MS);
+    expect(summary()).toEqual([]);
+    expect(engine.stats().pendingTimers).toBe(0);
+  });
+
+  it('forced open: a high-priority alarm at once, cleared when no forced event came for 5 minutes', () => {
+    const { clock, deviceEvent, summary, events } = setup(accessSite());
+    deviceEvent('door-2', 'door_forced');
+    expect(summary()).toEqual(['raise door-2:forced_open']);
+    expect(events[0]).toMatchObject({ kind: 'event-count', priority: 'high', message: 'Door forced open', value: 1, limit: 1 });
+    clock.advanceSync(MINUTE_MS);
+    deviceEvent('door-2', 'door_forced'); // again while active: still one alarm
+    clock.advanceSync(FORCED_WINDOW_MS - 1);
+    expect(summary()).toEqual(['raise door-2:forced_open']);
+    clock.advanceSync(1);
+    expect(summary()).toEqual(['raise door-2:forced_open', 'clear door-2:forced_open']);
+  });
+
+  it('repeated denials: 5 within 2 minutes raise, 4 do not', () => {
+    const BADGE_INTERVAL_MS = 25 * SECOND_MS; // five span 100 s
+    const four = setup(accessSite());
+    for (let i = 0; i < 4; i++) {
+      four.deviceEvent('door-1', 'access_denied');
+      four.clock.advanceSync(BADGE_INTERVAL_MS);
+    }
+    four.clock.advanceSync(DENIAL_WINDOW_MS);
+    expect(four.summary()).toEqual([]);
+
+    const five = setup(accessSite());
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) five.clock.advanceSync(BADGE_INTERVAL_MS);
+      five.deviceEvent('door-1', 'access_denied');
+    }
+    expect(five.summary()).toEqual(['raise door-1:repeated_denials']);
+    expect(five.events[0]).toMatchObject({ value: 5, limit: 5, priority: 'medium' });
+    five.clock.advanceSync(DENIAL_WINDOW_MS);
+    expect(five.summary()).toEqual(['raise door-1:repeated_denials', 'clear door-1:repeated_denials']);
+  });
+
+  it("routes events to their own device's rules only, and counts events no rule wants", () => {
+    const { clock, deviceEvent, summary, engine } = setup(accessSite());
+    // Five denials, but three at one door and two at the other.
+    for (const door of ['door-1', 'door-2', 'door-1', 'door-2', 'door-1']) deviceEvent(door, 'access_denied');
+    expect(summary()).toEqual([]);
+    const batch: DeviceEvent[] = [
+      { device: 'door-2', event: 'access_denied', ts: clock.now(), attributes: { badge: 'B-17' } },
+      { device: 'door-1', event: 'access_granted', ts: clock.now(), attributes: { badge: 'B-18' } }, // no rule counts grants
+      { device: 'door-7', event: 'door_forced', ts: clock.now(), attributes: {} }, // no such device
+      { device: 'ctl-1', event: 'door_forced', ts: clock.now(), attributes: {} }, // the controller has no event rules
+    ];
+    engine.onEvents(batch);
+    expect(summary()).toEqual([]);
+    deviceEvent('door-2', 'access_denied');
+    deviceEvent('door-1', 'access_denied');
+    deviceEvent('door-1', 'access_denied');
+    expect(summary()).toEqual(['raise door-1:repeated_denials']);
+    expect(engine.stats()).toMatchObject({ deviceEvents: 12, eventsWithoutRule: 3 });
+  });
+
+  it('a controller that goes offline raises one comm-loss alarm, none per door, and interrupts held-open delays', () => {
+    const { clock, sample, status, summary, engine } = setup(accessSite());
+    sample('door-1.open', true); // held-open delays start
+    clock.advanceSync(2 * SECOND_MS);
+    status('ctl-1', false);
+    status('door-2', false); // a driver may report the doors too: no alarm of their own
+    clock.advanceSync(COMM_LOSS_DELAY_MS);
+    expect(summary()).toEqual(['raise ctl-1:comm_loss']);
+    expect(engine.activeAlarms().map((a) => a.alarmId)).toEqual(['ctl-1:comm_loss']);
+
+    status('ctl-1', true);
+    sample('door-1.open', true); // the same value as before the outage is judged again
+    clock.advanceSync(HELD_OPEN_ALARM_MS);
+    expect(summary()).toEqual(['raise ctl-1:comm_loss', 'clear ctl-1:comm_loss', 'raise door-1:held_open_prealarm', 'raise door-1:held_open']);
+  });
+
+  it('lists active event-rule alarms', () => {
+    const { clock, deviceEvent, engine } = setup(accessSite());
+    deviceEvent('door-1', 'door_forced');
+    expect(engine.activeAlarms()).toEqual([
+      { alarmId: 'door-1:forced_open', device: 'door-1', rule: 'forced_open', kind: 'event-count', priority: 'high', message: 'Door forced open', raisedAt: clock.now(), value: 1, clearPending: false },
+    ]);
   });
 });
 

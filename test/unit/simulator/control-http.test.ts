@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildControlApp } from '../../../simulator/control-http.js';
+import { SCENARIO_NAMES } from '../../../simulator/scenarios.js';
 import { startSimulator, type SimulatorHandle } from '../../../simulator/simulator.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 
@@ -24,7 +25,7 @@ describe('control endpoint', () => {
   it('lists scenarios, starts one on its default device or a given one, and clears it', async () => {
     const a = app();
     const list = await a.inject({ method: 'GET', url: '/scenarios' });
-    expect(list.json<{ available: unknown[]; active: unknown[] }>().available).toHaveLength(8);
+    expect(list.json<{ available: unknown[]; active: unknown[] }>().available).toHaveLength(SCENARIO_NAMES.length);
 
     const byDefault = await a.inject({ method: 'POST', url: '/scenarios/trapped-passenger' });
     expect(byDefault.statusCode).toBe(201);
@@ -60,11 +61,28 @@ describe('control endpoint', () => {
 
   it('shows every device with its link, unit id, communication state and values', async () => {
     const res = await app().inject({ method: 'GET', url: '/devices' });
-    const { devices } = res.json<{ devices: Array<{ id: string; link: string; unitId: number; comm: string; values: Record<string, unknown> }> }>();
-    expect(devices).toHaveLength(10);
+    type Shown = { id: string; type: string; link: string; unitId?: number; parent?: string; comm: string; values: Record<string, unknown> };
+    const { devices } = res.json<{ devices: Shown[] }>();
+    expect(devices.filter((d) => d.type === 'elevator' || d.type === 'pump')).toHaveLength(10);
     const lift = devices.find((d) => d.id === 'elevator-1');
     expect(lift).toMatchObject({ link: 'elevators', unitId: 1, comm: 'normal' });
     expect(lift?.values).toEqual(sim.values('elevator-1'));
+    const door = devices.find((d) => d.id === 'door-lobby-mailroom');
+    expect(door).toMatchObject({ type: 'door', link: 'access', parent: 'acs-lobby', comm: 'normal', values: { open: false, locked: true } });
+    expect(door).not.toHaveProperty('unitId');
+  });
+
+  it('starts an access scenario and shows it on the controller and its doors', async () => {
+    const a = app();
+    const started = await a.inject({ method: 'POST', url: '/scenarios/controller-dropped' });
+    expect(started.json()).toMatchObject({ name: 'controller-dropped', device: 'acs-roof' });
+    const { devices } = (await a.inject({ method: 'GET', url: '/devices' })).json<{ devices: Array<{ id: string; parent?: string; comm: string }> }>();
+    const roof = devices.filter((d) => d.id === 'acs-roof' || d.parent === 'acs-roof');
+    expect(roof.length).toBeGreaterThan(1);
+    for (const d of roof) expect(d.comm, d.id).toBe('dropped');
+    expect((await a.inject({ method: 'DELETE', url: '/scenarios/controller-dropped' })).json()).toEqual({ cleared: 1 });
+    const wrong = await a.inject({ method: 'POST', url: '/scenarios/tamper', payload: { device: 'booster-1' } });
+    expect(wrong.statusCode).toBe(400);
   });
 });
 

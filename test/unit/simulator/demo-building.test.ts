@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { SiteConfigSchema } from '../../../src/config/schema.js';
+import { checkSemantics } from '../../../src/config/semantic-checks.js';
 import { findProfile } from '../../../src/profiles/index.js';
 import { demoBuilding, demoSiteConfig, localTime } from '../../../simulator/demo-building.js';
 
@@ -34,10 +35,49 @@ describe('demo building', () => {
     expect(config.links.map((l) => [l.id, l.type === 'modbus-tcp' ? l.port : null])).toEqual([
       ['elevators', 15020],
       ['plant-room', 15021],
+      ['access', null],
     ]);
+    expect(checkSemantics(config, findProfile)).toEqual([]);
     for (const d of config.devices) {
       expect(d).toMatchObject({ pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true, disableThresholds: [] });
     }
+  });
+
+  it('has at least 4 door controllers and 32 doors, each door on its own topics', () => {
+    const { access } = demoBuilding();
+    expect(access.controllers.length).toBeGreaterThanOrEqual(4);
+    const doors = access.controllers.flatMap((c) => c.doors.map((d) => `${c.controller}/${d.door}`));
+    expect(doors.length).toBeGreaterThanOrEqual(32);
+    expect(new Set(doors).size).toBe(doors.length);
+    expect(new Set(access.controllers.map((c) => c.controller)).size).toBe(access.controllers.length);
+  });
+
+  it('puts the access devices on one MQTT link: controllers with their topic, doors under their controller', () => {
+    const config = demoSiteConfig({ host: '127.0.0.1', ports });
+    expect(config.links.find((l) => l.id === 'access')).toEqual({
+      id: 'access', type: 'mqtt', keepaliveS: 30, reconnectPeriodMs: 1000, connectTimeoutMs: 10_000, maxPayloadBytes: 65_536,
+    });
+    const controllers = config.devices.filter((d) => d.type === 'access-controller');
+    const doors = config.devices.filter((d) => d.type === 'door');
+    expect(controllers.map((c) => c.id)).toEqual(['acs-lobby', 'acs-carpark', 'acs-plant', 'acs-stairs', 'acs-roof']);
+    expect(doors.length).toBeGreaterThanOrEqual(32);
+    for (const c of controllers) {
+      expect(c).toMatchObject({ profile: 'access-controller-mqtt-v1', link: 'access', topicVars: { controller: c.id.replace('acs-', '') }, eventRules: [], thresholds: [] });
+      expect(c).not.toHaveProperty('unitId');
+      expect(c).not.toHaveProperty('parent');
+    }
+    const lobby = doors.find((d) => d.id === 'door-lobby-main-entrance-1');
+    expect(lobby).toMatchObject({ profile: 'door-mqtt-v1', link: 'access', parent: 'acs-lobby', topicVars: { controller: 'lobby', door: 'main-entrance-1' } });
+    for (const d of doors) {
+      expect(controllers.find((c) => c.id === d.parent)?.topicVars.controller, d.id).toBe(d.topicVars.controller);
+      expect(d).not.toHaveProperty('unitId');
+    }
+  });
+
+  it('points the access link at a given broker', () => {
+    const config = demoSiteConfig({ host: '127.0.0.1', ports, mqttUrl: 'mqtt://127.0.0.1:1884' });
+    expect(config.links.find((l) => l.id === 'access')).toMatchObject({ type: 'mqtt', url: 'mqtt://127.0.0.1:1884' });
+    expect([...Value.Errors(SiteConfigSchema, config)]).toEqual([]);
   });
 
   it('has extra thresholds on points the profile has', () => {

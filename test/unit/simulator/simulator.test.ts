@@ -50,7 +50,11 @@ describe('simulator on a virtual clock', () => {
     expect(config.links.map((l) => (l.type === 'modbus-tcp' ? [l.id, l.host, l.port] : [l.id]))).toEqual([
       ['elevators', '127.0.0.1', sim.ports.elevators],
       ['plant-room', '127.0.0.1', sim.ports['plant-room']],
+      ['access'],
     ]);
+    // Not connected to a broker: the access link means the gateway's embedded broker.
+    expect(config.links.find((l) => l.id === 'access')).not.toHaveProperty('url');
+    expect(sim.mqttUrl).toBeNull();
     expect(sim.ports.elevators).toBeGreaterThan(0);
     expect(sim.ports.elevators).not.toBe(sim.ports['plant-room']);
     expect(sim.controlPort).toBeNull();
