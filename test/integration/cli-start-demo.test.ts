@@ -30,7 +30,11 @@ describe('facility-gw start (demo)', () => {
       }
       expect(health?.status, log).toBe('ok');
       expect(health?.site.id).toBe('demo-tower');
-      expect(health?.links.flatMap((l) => l.devices)).toHaveLength(10);
+      const devices = health?.links.flatMap((l) => l.devices) ?? [];
+      expect(devices.filter((d) => /^(elevator|booster|sump|fire-pump|jockey-pump)-/.test(d.device))).toHaveLength(10);
+      expect(devices.filter((d) => d.device.startsWith('door-')).length).toBeGreaterThanOrEqual(30);
+      expect(health?.mqtt.embeddedBroker).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+      expect(health?.mqtt.northbound?.connected).toBe(true);
       expect(health?.telemetry.enabled).toBe(false);
       expect(log).toContain('no telemetry sinks configured');
     } finally {
