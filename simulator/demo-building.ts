@@ -325,7 +325,7 @@ export function demoSiteConfig(opts: { host: string; ports: Record<string, numbe
     http: { host: '127.0.0.1', port: 8080 },
     embeddedBroker: { host: '127.0.0.1', port: 0 },
     // The demo publishes its own state too, so a BMS or `mosquitto_sub -t 'facility-gw/#'` can watch it.
-    northbound: { prefix: 'facility-gw', qos: 1 },
+    northbound: { prefix: 'facility-gw', qos: 1, pointMinIntervalMs: 1000, maxQueued: 10_000 },
     links: [...modbusLinks, accessLink],
     devices: [...modbusDevices, ...accessDeviceConfigs(building.access.link.id, building.access.controllers)],
     sinks: [],

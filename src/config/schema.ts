@@ -199,8 +199,14 @@ export const SiteConfigSchema = Type.Object(
       Type.Object(
         {
           link: Type.Optional(Id),
-          prefix: Type.String({ minLength: 1, default: 'facility-gw', pattern: '^[^#+]+$', description: 'Topic prefix; the site id follows it' }),
+          prefix: Type.String({
+            default: 'facility-gw',
+            pattern: '^(?!\\$)[^#+/\\u0000]+(/[^#+/\\u0000]+)*$',
+            description: 'Topic prefix (levels without + # or a leading $); the site id follows it',
+          }),
           qos: Type.Union([Type.Literal(0), Type.Literal(1)], { default: 1 }),
+          pointMinIntervalMs: Type.Integer({ minimum: 0, default: 1000, description: 'Least time between two publishes of one point; the latest value wins' }),
+          maxQueued: Type.Integer({ minimum: 100, default: 10_000, description: 'Messages held while the broker is away; past it the oldest point updates are dropped (never alarms) and counted' }),
         },
         { additionalProperties: false, description: "Publishes alarm events and device state to MQTT for other systems" },
       ),

@@ -122,6 +122,8 @@ export class Gateway {
         siteId: config.site.id,
         prefix: config.northbound.prefix,
         qos: config.northbound.qos,
+        pointMinIntervalMs: config.northbound.pointMinIntervalMs,
+        maxQueued: config.northbound.maxQueued,
         brokerUrl: brokerUrlFor(link),
         link,
         clock: this.clock,
