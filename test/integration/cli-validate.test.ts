@@ -12,9 +12,9 @@ function siteFile(text: string): string {
 
 describe('facility-gw validate / start with a bad config', () => {
   it('exits 0 on a valid file', async () => {
-    const res = await runCli(['validate', 'config/example-site.yaml'], { env: { INFLUX_TOKEN: 'x' } });
+    const res = await runCli(['validate', 'config/example-site.yaml'], { env: { INFLUX_TOKEN: 'x', MQTT_PASSWORD: 'y' } });
     expect(res.stderr).toBe('');
-    expect(res.stdout).toContain('config/example-site.yaml: ok (2 links, 3 devices, 1 sinks)');
+    expect(res.stdout).toContain('config/example-site.yaml: ok (3 links, 5 devices, 1 sinks)');
     expect(res.code).toBe(0);
   });
 

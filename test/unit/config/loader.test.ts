@@ -129,7 +129,30 @@ devices:
   });
 
   it('accepts the shipped example config', () => {
-    const config = loadConfigFile('config/example-site.yaml', { env: { INFLUX_TOKEN: 't' } });
-    expect(config.devices.map((d) => d.id)).toEqual(['booster-1', 'sump-1', 'lift-a1']);
+    const config = loadConfigFile('config/example-site.yaml', { env: { INFLUX_TOKEN: 't', MQTT_PASSWORD: 'p' } });
+    expect(config.devices.map((d) => d.id)).toEqual(['booster-1', 'sump-1', 'lift-a1', 'acs-lobby', 'door-lobby-main']);
+  });
+
+  it('checks MQTT devices: protocol, unit ids, topic variables and parents', () => {
+    const text = `site: {id: s, name: S}
+links:
+  - {id: plant, type: modbus-tcp, host: h}
+  - {id: access, type: mqtt}
+devices:
+  - {id: ctrl, type: access-controller, profile: access-controller-mqtt-v1, link: access, topicVars: {controller: c1}}
+  - {id: door-1, type: door, profile: door-mqtt-v1, link: access, parent: ctrl, topicVars: {controller: c1}, unitId: 3}
+  - {id: door-2, type: door, profile: door-mqtt-v1, link: plant, parent: nobody, topicVars: {controller: c1, door: d2}}
+  - {id: door-3, type: door, profile: door-mqtt-v1, link: access, parent: ctrl, topicVars: {controller: c1, door: d3},
+     eventRules: [{id: x, event: acces_denied, count: 2, windowMs: 1000, priority: low, message: m}]}
+northbound: {link: plant}
+`;
+    expect(issuesOf(text)).toEqual([
+      'site.yaml:7 devices[1].unitId: only devices on Modbus links take a unit id',
+      'site.yaml:7 devices[1].topicVars: profile door-mqtt-v1 needs topicVars.door',
+      'site.yaml:8 devices[2].parent: parent device "nobody" is not defined',
+      'site.yaml:8 devices[2].profile: profile "door-mqtt-v1" speaks mqtt, but link "plant" is modbus-tcp',
+      'site.yaml:10 devices[3].eventRules[0].event: event "acces_denied" is not in profile door-mqtt-v1',
+      'site.yaml:11 northbound.link: "plant" is not an MQTT link',
+    ]);
   });
 });
