@@ -161,6 +161,7 @@ export class Gateway {
 
   private handleEvents(events: DeviceEvent[]): void {
     this.rules.onEvents(events);
+    this.telemetry.writeDeviceEvents(events);
     for (const event of events) this.events.emit('deviceEvent', event);
   }
 
@@ -172,6 +173,7 @@ export class Gateway {
   private handleAlarm(event: AlarmEvent): void {
     this.alarmEventCount++;
     this.alarms.apply(event);
+    this.telemetry.writeAlarmEvent(event);
     const log = { alarmId: event.alarmId, priority: event.priority, value: event.value, limit: event.limit };
     if (event.type === 'raise') this.logger.warn(log, `alarm raised: ${event.message}`);
     else this.logger.info(log, `alarm cleared: ${event.message}`);

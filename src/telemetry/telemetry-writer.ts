@@ -1,10 +1,13 @@
+import type { AlarmEvent } from '../alarms/events.js';
 import type { SinkConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { DeviceEvent } from '../points/device-event.js';
 import type { Sample } from '../points/sample.js';
 import type { EquipmentType } from '../profiles/types.js';
 import type { Clock } from '../time/clock.js';
 import type { BatchingSink, RetryTiming, SinkStatus } from './batching-sink.js';
 import type { SinkDeps } from './influx-http.js';
+import { alarmEventLine, deviceEventLine } from './event-lines.js';
 import { createInfluxV1Sink } from './influx-v1-sink.js';
 import { createInfluxV2Sink } from './influx-v2-sink.js';
 import { SampleEncoder } from './line-protocol.js';
@@ -36,6 +39,7 @@ const ENCODE_FAILURE_LOG_EVERY = 1000;
 
 export class TelemetryWriter {
   private readonly logger: Logger;
+  private readonly site: string;
   private readonly sinks: readonly BatchingSink[];
   private readonly encoder: SampleEncoder;
   private readonly stopDeadlineMs: number;
@@ -47,6 +51,7 @@ export class TelemetryWriter {
 
   constructor(ctx: TelemetryWriterContext) {
     this.logger = ctx.logger;
+    this.site = ctx.site;
     this.stopDeadlineMs = ctx.stopDeadlineMs ?? DEFAULT_STOP_DEADLINE_MS;
     this.encoder = new SampleEncoder(ctx.site, (device) =>
       this.logger.warn({ device }, 'samples of an unregistered device (or without a point name) are not written to telemetry'),
@@ -70,10 +75,34 @@ export class TelemetryWriter {
     try {
       this.encoder.encode(samples, this.appendToSinks);
     } catch (error) {
-      this.encodeFailures++;
-      if (this.encodeFailures === 1 || this.encodeFailures % ENCODE_FAILURE_LOG_EVERY === 0) {
-        this.logger.error({ err: error, failures: this.encodeFailures }, 'telemetry could not encode samples; skipped');
-      }
+      this.noteEncodeFailure(error);
+    }
+  }
+
+  /** Queues an alarm raise or clear as a line of the `alarm` measurement. Never throws. */
+  writeAlarmEvent(event: AlarmEvent): void {
+    this.appendLine(() => alarmEventLine(event));
+  }
+
+  /** Queues device events (badges, forced doors) as lines of the `device_event` measurement. Never throws. */
+  writeDeviceEvents(events: readonly DeviceEvent[]): void {
+    for (const event of events) this.appendLine(() => deviceEventLine(this.site, event));
+  }
+
+  private appendLine(encode: () => string | undefined): void {
+    if (this.sinks.length === 0 || this.stopped) return;
+    try {
+      const line = encode();
+      if (line !== undefined) this.appendToSinks(line);
+    } catch (error) {
+      this.noteEncodeFailure(error);
+    }
+  }
+
+  private noteEncodeFailure(error: unknown): void {
+    this.encodeFailures++;
+    if (this.encodeFailures === 1 || this.encodeFailures % ENCODE_FAILURE_LOG_EVERY === 0) {
+      this.logger.error({ err: error, failures: this.encodeFailures }, 'telemetry could not encode; skipped');
     }
   }
 

@@ -133,6 +133,9 @@ describe('gateway end to end on the simulated demo building', () => {
     const times = rows.map((r) => r.time as number);
     expect(Math.min(...times)).toBeGreaterThanOrEqual(startedAt);
 
+    const alarmRows = await influx.rows(`SELECT "state", "kind" FROM "alarm" WHERE "device" = 'elevator-2' AND "rule" = 'passenger_trapped'`, 'building');
+    expect(alarmRows.map((r) => r.state)).toEqual(['raise', 'clear']);
+
     const badRows = await influx.rows(`SELECT "level_quality" FROM "pump" WHERE "device" = 'sump-1' AND "level_quality" = 'bad'`, 'building');
     expect(badRows.length).toBeGreaterThan(0);
 

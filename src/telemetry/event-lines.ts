@@ -1,0 +1,41 @@
+import type { AlarmEvent } from '../alarms/events.js';
+import type { DeviceEvent } from '../points/device-event.js';
+import { encodeLine, type FieldInput } from './line-protocol.js';
+
+/**
+ * Alarm transitions and device events as their own measurements, so a dashboard can show them beside the
+ * values they explain. Tags stay low-cardinality (site, device, rule or event, priority); what varies per
+ * occurrence (message, badge, value) is a field.
+ *
+ * - `alarm`: fields `state` ("raise" | "clear"), `kind`, `message`, `value`, `limit`, `point`.
+ * - `device_event`: field `count` = 1 (so `sum("count")` counts events) and one field per attribute.
+ */
+export function alarmEventLine(event: AlarmEvent): string | undefined {
+  const fields: FieldInput[] = [
+    good('state', event.type),
+    good('kind', event.kind),
+    good('message', event.message),
+  ];
+  if (event.point !== undefined) fields.push(good('point', event.point));
+  if (event.value !== undefined && event.value !== null) fields.push(good('value', event.value));
+  if (event.limit !== undefined) fields.push(good('limit', event.limit));
+  return encodeLine({
+    measurement: 'alarm',
+    tags: { site: event.site, device: event.device, rule: event.rule, priority: event.priority },
+    ts: event.ts,
+    fields,
+  });
+}
+
+export function deviceEventLine(site: string, event: DeviceEvent): string | undefined {
+  const fields: FieldInput[] = [good('count', 1)];
+  for (const [name, value] of Object.entries(event.attributes)) {
+    // `count` is ours; an attribute of that name would make the field's meaning ambiguous.
+    if (name !== 'count') fields.push(good(name, value));
+  }
+  return encodeLine({ measurement: 'device_event', tags: { site, device: event.device, event: event.event }, ts: event.ts, fields });
+}
+
+function good(name: string, value: FieldInput['value']): FieldInput {
+  return { name, value, quality: 'good' };
+}

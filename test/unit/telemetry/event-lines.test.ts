@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { AlarmEvent } from '../../../src/alarms/events.js';
+import { alarmEventLine, deviceEventLine } from '../../../src/telemetry/event-lines.js';
+
+const raise: AlarmEvent = {
+  type: 'raise',
+  alarmId: 'pump-1:motor_temperature_high',
+  site: 'hq',
+  device: 'pump-1',
+  point: 'pump-1.motor_temperature',
+  rule: 'motor_temperature_high',
+  kind: 'threshold-high',
+  priority: 'high',
+  message: 'Motor winding temperature high, "check fan"',
+  value: 112.5,
+  quality: 'good',
+  limit: 110,
+  conditionSince: 1_700_000_000_000,
+  ts: 1_700_000_010_000,
+};
+
+describe('event lines', () => {
+  it('writes an alarm transition with low-cardinality tags (sorted) and the details as fields', () => {
+    expect(alarmEventLine(raise)).toBe(
+      'alarm,device=pump-1,priority=high,rule=motor_temperature_high,site=hq ' +
+        'state="raise",kind="threshold-high",message="Motor winding temperature high, \\"check fan\\"",point="pump-1.motor_temperature",value=112.5,limit=110 ' +
+        '1700000010000',
+    );
+  });
+
+  it('leaves out what a communication alarm does not have', () => {
+    const commLoss: AlarmEvent = { ...raise, type: 'clear', kind: 'comm-loss', rule: 'comm_loss', point: undefined, value: undefined, limit: undefined };
+    expect(alarmEventLine(commLoss)).toBe(
+      'alarm,device=pump-1,priority=high,rule=comm_loss,site=hq state="clear",kind="comm-loss",message="Motor winding temperature high, \\"check fan\\"" 1700000010000',
+    );
+  });
+
+  it('writes a device event with a count and its attributes', () => {
+    expect(deviceEventLine('hq', { device: 'door-1', event: 'access_denied', ts: 5, attributes: { badge: 'B 42', reason: 'expired' } })).toBe(
+      'device_event,device=door-1,event=access_denied,site=hq count=1,badge="B 42",reason="expired" 5',
+    );
+  });
+});
