@@ -299,6 +299,11 @@ const MQTT_LINK_DEFAULTS = { keepaliveS: 30, reconnectPeriodMs: 1000, connectTim
 /** Device settings that are not about the device: the schema defaults (pollIntervalMs is unused on MQTT). */
 const DEVICE_DEFAULTS = { pollIntervalMs: 1000, staleAfterPolls: 3, commLossDelayMs: 10_000, enabled: true } as const;
 
+/** The simulator's Modbus ports: consecutive from `basePort` in link order (0 = any free port for each). */
+export function demoPorts(basePort: number): Record<string, number> {
+  return Object.fromEntries(demoBuilding().links.map((link, i) => [link.id, basePort === 0 ? 0 : basePort + i]));
+}
+
 /**
  * A complete, valid site config for a gateway reading the simulator at `host` on the given ports (link id →
  * port). The access controllers publish to `mqttUrl`; without it the `access` link has no URL, which

@@ -1,7 +1,7 @@
 import { createLogger } from '../src/log.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../src/mqtt/embedded-broker.js';
 import { SystemClock } from '../src/time/clock.js';
-import { demoBuilding } from './demo-building.js';
+import { demoBuilding, demoPorts } from './demo-building.js';
 import { parseScenarioArgs } from './scenario-args.js';
 import { connectableHost, startSimulator, type SimulatorHandle } from './simulator.js';
 
@@ -26,7 +26,7 @@ export interface SimulatorCliOptions {
   mqttPort?: number;
 }
 
-const DEFAULT_BASE_PORT = 15020;
+export const DEFAULT_BASE_PORT = 15020;
 const DEFAULT_CONTROL_PORT = 8099;
 const DEFAULT_MQTT_PORT = 1883;
 
@@ -35,7 +35,7 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
   const logger = rootLogger.child({ module: 'simulator.cli' });
   const basePort = opts.basePort ?? DEFAULT_BASE_PORT;
   const building = demoBuilding();
-  const ports = Object.fromEntries(building.links.map((link, i) => [link.id, basePort === 0 ? 0 : basePort + i]));
+  const ports = demoPorts(basePort);
 
   const host = opts.host ?? '127.0.0.1';
 

@@ -4,7 +4,8 @@ import { ConfigError } from './config/config-error.js';
 import { loadConfigFile } from './config/loader.js';
 import { runGatewayCli } from './gateway/run.js';
 import { packageVersion } from './version.js';
-import { runSimulatorCli } from '../simulator/main.js';
+import { demoConfigYaml } from '../simulator/demo-config-yaml.js';
+import { DEFAULT_BASE_PORT, runSimulatorCli } from '../simulator/main.js';
 
 function integer(min: number, max: number) {
   return (text: string): number => {
@@ -76,6 +77,23 @@ program
         mqttUrl: opts.mqttUrl,
         mqttPort: opts.mqttPort,
       });
+    },
+  );
+
+program
+  .command('demo-config')
+  .description('print the demo building as a site file (a starting point, and what deploy/ runs)')
+  .option('--host <host>', 'where the gateway reaches the simulator', '127.0.0.1')
+  .option('--base-port <n>', "the simulator's first Modbus TCP port", integer(1, 65535), DEFAULT_BASE_PORT)
+  .option('--mqtt-url <url>', 'the broker the doors publish to (default: the embedded broker)')
+  .option('--http-host <host>', 'where the API listens')
+  .option('--influx-url <url>', 'write telemetry to this InfluxDB v2 API (token from INFLUX_TOKEN)')
+  .option('--influx-org <org>', 'InfluxDB organisation', 'facilities')
+  .option('--influx-bucket <bucket>', 'InfluxDB bucket', 'building')
+  .action(
+    (opts: { host: string; basePort: number; mqttUrl?: string; httpHost?: string; influxUrl?: string; influxOrg: string; influxBucket: string }) => {
+      const influx = opts.influxUrl === undefined ? undefined : { url: opts.influxUrl, org: opts.influxOrg, bucket: opts.influxBucket };
+      process.stdout.write(demoConfigYaml({ host: opts.host, basePort: opts.basePort, mqttUrl: opts.mqttUrl, httpHost: opts.httpHost, influx }));
     },
   );
 
