@@ -11,7 +11,7 @@ import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
 import type { ModbusProfile } from '../../src/profiles/types.js';
 import { SystemClock } from '../../src/time/clock.js';
-import { ELEVATOR_EXPECTED, PUMP_EXPECTED, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
+import { expectServedValues, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
 import { freePort } from '../support/ports.js';
 
 /**
@@ -111,25 +111,7 @@ describe('ModbusDriver against pymodbus', () => {
     const health = driver.health();
     await driver.stop();
 
-    const lift = of('lift-1').at(-1) ?? [];
-    expect(lift).toHaveLength(elevatorProfile.points.length);
-    for (const sample of lift) {
-      const name = sample.point.slice('lift-1.'.length);
-      expect(sample, sample.point).toMatchObject({ value: ELEVATOR_EXPECTED[name], quality: 'good' });
-    }
-
-    const pump = of('pump-1').at(-1) ?? [];
-    expect(pump).toHaveLength(pumpProfile.points.length);
-    for (const sample of pump) {
-      const name = sample.point.slice('pump-1.'.length);
-      if (name === 'pressure_setpoint') continue;
-      expect(sample, sample.point).toMatchObject({ value: PUMP_EXPECTED[name], quality: 'good' });
-    }
-    expect(pump.find((s) => s.point === 'pump-1.pressure_setpoint')).toMatchObject({
-      value: null,
-      quality: 'bad',
-      error: 'Modbus exception 2 (illegal data address) from unit 2 reading holding 0+1',
-    });
+    expectServedValues(of);
 
     const ghost = of('ghost-1')[0] ?? [];
     expect(ghost.every((s) => s.quality === 'bad' && s.error === `timeout after ${TIMEOUT_MS} ms`)).toBe(true);

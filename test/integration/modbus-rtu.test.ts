@@ -13,7 +13,7 @@ import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
 import type { ModbusProfile } from '../../src/profiles/types.js';
 import { SystemClock } from '../../src/time/clock.js';
-import { ELEVATOR_EXPECTED, PUMP_EXPECTED, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
+import { expectServedValues, interopDevice, interopLinkTiming } from '../support/pymodbus-fixture.js';
 
 /**
  * The real driver over a real serial line: Modbus RTU through a pseudo-terminal pair made by socat, against
@@ -158,26 +158,7 @@ describe('ModbusDriver over a serial line (RTU) against pymodbus', () => {
     expect(openFdsOn(gatewayEnd)).toEqual([]);
     expect(driver.health().state).toBe('stopped');
 
-    const lift = of('lift-1').at(-1) ?? [];
-    expect(lift).toHaveLength(elevatorProfile.points.length);
-    for (const sample of lift) {
-      const name = sample.point.slice('lift-1.'.length);
-      expect(sample, sample.point).toMatchObject({ value: ELEVATOR_EXPECTED[name], quality: 'good' });
-    }
-
-    const pump = of('pump-1').at(-1) ?? [];
-    expect(pump).toHaveLength(pumpProfile.points.length);
-    for (const sample of pump) {
-      const name = sample.point.slice('pump-1.'.length);
-      if (name === 'pressure_setpoint') continue;
-      expect(sample, sample.point).toMatchObject({ value: PUMP_EXPECTED[name], quality: 'good' });
-    }
-    // An RTU exception frame (5 bytes, function code | 0x80) decoded as such.
-    expect(pump.find((s) => s.point === 'pump-1.pressure_setpoint')).toMatchObject({
-      value: null,
-      quality: 'bad',
-      error: 'Modbus exception 2 (illegal data address) from unit 2 reading holding 0+1',
-    });
+    expectServedValues(of);
 
     const ghost = of('ghost-1')[0] ?? [];
     expect(ghost).toHaveLength(pumpProfile.points.length);

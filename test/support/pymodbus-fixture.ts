@@ -1,5 +1,8 @@
+import { expect } from 'vitest';
 import type { DeviceConfig } from '../../src/config/schema.js';
-import type { PointValue } from '../../src/points/sample.js';
+import type { PointValue, Sample } from '../../src/points/sample.js';
+import { elevatorProfile } from '../../src/profiles/elevator.js';
+import { pumpProfile } from '../../src/profiles/pump.js';
 import type { ModbusProfile } from '../../src/profiles/types.js';
 
 /**
@@ -81,4 +84,29 @@ export function interopDevice(
     eventRules: [],
   };
   return { config, profile };
+}
+
+/**
+ * Asserts the last batches of `lift-1` (unit 1) and `pump-1` (unit 2) carry exactly what the server serves,
+ * and that the pump's holding register (not served) came back as Modbus exception 2.
+ */
+export function expectServedValues(batchesOf: (device: string) => Sample[][]): void {
+  const lift = batchesOf('lift-1').at(-1) ?? [];
+  expect(lift).toHaveLength(elevatorProfile.points.length);
+  for (const sample of lift) {
+    const name = sample.point.slice('lift-1.'.length);
+    expect(sample, sample.point).toMatchObject({ value: ELEVATOR_EXPECTED[name], quality: 'good' });
+  }
+  const pump = batchesOf('pump-1').at(-1) ?? [];
+  expect(pump).toHaveLength(pumpProfile.points.length);
+  for (const sample of pump) {
+    const name = sample.point.slice('pump-1.'.length);
+    if (name === 'pressure_setpoint') continue;
+    expect(sample, sample.point).toMatchObject({ value: PUMP_EXPECTED[name], quality: 'good' });
+  }
+  expect(pump.find((s) => s.point === 'pump-1.pressure_setpoint')).toMatchObject({
+    value: null,
+    quality: 'bad',
+    error: 'Modbus exception 2 (illegal data address) from unit 2 reading holding 0+1',
+  });
 }
