@@ -5,11 +5,14 @@ import type { GatewayView } from './gateway-view.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes, type MetricsEndpoint } from './routes/metrics.js';
 
 export interface AppOptions {
   gateway: GatewayView;
   logger: Logger;
   version: string;
+  /** Serves `GET /metrics` (Prometheus text format) when given. */
+  metrics?: MetricsEndpoint;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   healthRoutes(app, options.gateway);
   deviceRoutes(app, options.gateway);
   alarmRoutes(app, options.gateway);
+  if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;

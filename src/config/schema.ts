@@ -136,6 +136,28 @@ export const DeviceSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The durable on-disk spool of one sink (src/telemetry/spool/spool-queue.ts explains what survives a crash). */
+export const SpoolSchema = Type.Object(
+  {
+    dir: Type.String({
+      minLength: 1,
+      description: 'Spool directory; each sink keeps its files in a subdirectory named by its id, so sinks may share it. A relative path is taken from the working directory of the gateway process',
+    }),
+    maxBytes: Type.Integer({ minimum: MIB, default: 1024 * MIB, description: 'Most bytes of spool files on disk; past it the oldest segment is dropped and its unsent lines counted as dropped' }),
+    maxAgeMs: Type.Integer({ minimum: 60_000, default: 7 * DAY_MS, description: 'Oldest spooled data kept, ms (by when it was spooled, not by its timestamp); older segments are dropped and counted' }),
+    fsync: Type.Union([Type.Literal('always'), Type.Literal('interval'), Type.Literal('never')], {
+      default: 'interval',
+      description: 'When spooled data is forced to the disk: always (before a line counts as spooled), interval (every fsyncIntervalMs) or never (left to the OS). Data written survives a killed process in every mode; this decides what a power cut can lose',
+    }),
+    fsyncIntervalMs: Ms('With fsync: interval, the longest spooled data waits before it is forced to the disk, ms', 1000),
+    replayLinesPerSecond: Type.Integer({ minimum: 1, default: 50_000, description: 'Most spooled lines per second replayed after an outage, so that live data keeps flowing beside the backlog' }),
+  },
+  { additionalProperties: false, description: 'Keep lines on disk until the server took them: they survive outages and restarts. Without it lines wait in memory only (maxBufferLines)' },
+);
+
 const SinkCommon = {
   id: Id,
   url: Type.String({ pattern: '^https?://', description: 'Base URL of the server' }),
@@ -144,6 +166,7 @@ const SinkCommon = {
   maxBufferLines: Type.Integer({ minimum: 1000, default: 200_000, description: 'Lines held in memory while the server is unreachable; the oldest are dropped past this and counted' }),
   timeoutMs: Ms('Write request timeout', 10_000),
   gzip: Type.Boolean({ default: true }),
+  spool: Type.Optional(SpoolSchema),
 };
 
 export const InfluxV2SinkSchema = Type.Object(
@@ -229,6 +252,7 @@ export type DeviceConfig = Static<typeof DeviceSchema>;
 export type SinkConfig = Static<typeof SinkSchema>;
 export type InfluxV1SinkConfig = Static<typeof InfluxV1SinkSchema>;
 export type InfluxV2SinkConfig = Static<typeof InfluxV2SinkSchema>;
+export type SpoolConfig = Static<typeof SpoolSchema>;
 export type ThresholdConfig = Static<typeof ThresholdSchema>;
 
 /** Field names whose values are secrets: never logged, redacted in API output. */

@@ -3,6 +3,11 @@ import type { MqttLinkConfig, SiteConfig } from '../config/schema.js';
 import { ActiveAlarms } from '../alarms/active-alarms.js';
 import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
+import { MqttDriver, type MqttLinkStats } from '../drivers/mqtt/mqtt-driver.js';
+import { metricsSourceOf } from '../metrics/gateway-source.js';
+import { gatewayHealthLines } from '../metrics/health-lines.js';
+import type { MetricsSource } from '../metrics/metrics-source.js';
+import { RuleTiming } from '../metrics/rule-timing.js';
 import type { DeviceStatusEvent, Driver, DriverContext, LinkHealth } from '../drivers/driver.js';
 import { EventBus } from '../events/event-bus.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../mqtt/embedded-broker.js';
@@ -13,10 +18,13 @@ import type { Sample } from '../points/sample.js';
 import { findProfile as findBuiltInProfile } from '../profiles/index.js';
 import type { DeviceProfile } from '../profiles/types.js';
 import { compileRules } from '../rules/compile.js';
-import { RuleEngine } from '../rules/engine.js';
+import { RuleEngine, type RuleEngineStats } from '../rules/engine.js';
 import { TelemetryWriter } from '../telemetry/telemetry-writer.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock, TimerHandle } from '../time/clock.js';
+import { packageVersion } from '../version.js';
 import { definePoints, resolveDevices, type DeviceEntry } from './device-catalog.js';
+
+const DEFAULT_HEALTH_LINES_INTERVAL_MS = 10_000;
 
 export interface GatewayEvents extends Record<string, unknown> {
   samples: Sample[];
@@ -30,6 +38,8 @@ export interface GatewayOptions {
   clock: Clock;
   logger: Logger;
   findProfile?: (id: string) => DeviceProfile | undefined;
+  /** How often the gateway writes its own health figures to telemetry; default 10 s. */
+  healthLinesIntervalMs?: number;
 }
 
 /**
@@ -44,7 +54,11 @@ export class Gateway {
   readonly events: EventBus<GatewayEvents>;
   readonly devices: readonly DeviceEntry[];
   readonly telemetry: TelemetryWriter;
+  /** Rule evaluation time per sample, for GET /metrics. */
+  readonly ruleTiming = new RuleTiming();
   private readonly logger: Logger;
+  private healthTimer: TimerHandle | undefined;
+  private readonly healthLinesIntervalMs: number;
   private readonly rules: RuleEngine;
   private readonly driverContext: DriverContext;
   private drivers: Driver[] = [];
@@ -59,6 +73,7 @@ export class Gateway {
     this.config = options.config;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.healthLinesIntervalMs = options.healthLinesIntervalMs ?? DEFAULT_HEALTH_LINES_INTERVAL_MS;
     this.events = new EventBus<GatewayEvents>(options.logger.child({ module: 'events' }));
     const findProfile = options.findProfile ?? findBuiltInProfile;
     this.devices = resolveDevices(options.config, findProfile);
@@ -115,6 +130,7 @@ export class Gateway {
       brokerUrlFor,
     });
     this.telemetry.start();
+    if (config.sinks.length > 0) this.scheduleHealthLines(metricsSourceOf(this, packageVersion()));
     await Promise.all(this.drivers.map((d) => d.start()));
     if (config.northbound) {
       const link = northboundLink(config);
@@ -140,6 +156,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    this.clock.clearTimeout(this.healthTimer);
     await this.northbound?.stop();
     await Promise.all(this.drivers.map((d) => d.stop()));
     this.rules.stop();
@@ -148,12 +165,21 @@ export class Gateway {
     this.logger.info('gateway stopped');
   }
 
+  /** Writes the gateway's own figures (links, sinks, alarms) to telemetry, for the gateway-health dashboard. */
+  private scheduleHealthLines(source: MetricsSource): void {
+    this.healthTimer = this.clock.setTimeout(() => {
+      this.telemetry.writeLines(gatewayHealthLines(source, this.clock.now()));
+      this.scheduleHealthLines(source);
+    }, this.healthLinesIntervalMs);
+  }
+
   /** The hot path: every batch of samples from every driver. */
   private handleSamples(samples: Sample[]): void {
-    for (const sample of samples) {
-      this.points.update(sample);
-      this.rules.onSample(sample);
-    }
+    for (const sample of samples) this.points.update(sample);
+    // Rules do not read the point table, so it is updated first, which keeps it out of the rule timing.
+    const rulesStartedAt = this.ruleTiming.now();
+    this.rules.onSamples(samples);
+    this.ruleTiming.observeBatch(rulesStartedAt, samples.length);
     this.samplesIn += samples.length;
     this.telemetry.write(samples);
     this.events.emit('samples', samples);
@@ -187,6 +213,14 @@ export class Gateway {
 
   northboundStatus(): NorthboundStatus | undefined {
     return this.northbound?.status();
+  }
+
+  ruleStats(): RuleEngineStats {
+    return this.rules.stats();
+  }
+
+  mqttLinkStats(): Array<MqttLinkStats & { link: string }> {
+    return this.drivers.flatMap((d) => (d instanceof MqttDriver ? [{ link: d.linkId, ...d.stats() }] : []));
   }
 
   linkHealth(): LinkHealth[] {

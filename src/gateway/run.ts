@@ -2,6 +2,8 @@ import { buildApp } from '../api/app.js';
 import { loadConfigFile } from '../config/loader.js';
 import type { SiteConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
+import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
+import { metricsSourceOf } from '../metrics/gateway-source.js';
 import { SystemClock } from '../time/clock.js';
 import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
 import { parseScenarioArgs } from '../../simulator/scenario-args.js';
@@ -51,11 +53,12 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   // The demo's doors publish to the gateway's embedded broker, which exists only once the gateway runs.
   const brokerUrl = gateway.embeddedBrokerUrl();
   if (simulator && brokerUrl !== undefined) await simulator.connectAccess(brokerUrl);
-  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version });
+  const metrics = createGatewayMetrics(metricsSourceOf(gateway, options.version));
+  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version, metrics });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;
   await app.listen({ host, port });
-  logger.info({ url: `http://${host}:${port}` }, 'API listening (GET /health, /devices, /alarms/active, /openapi.json)');
+  logger.info({ url: `http://${host}:${port}` }, 'API listening (GET /health, /devices, /alarms/active, /metrics, /openapi.json)');
 
   installShutdown(logger, async () => {
     await app.close();

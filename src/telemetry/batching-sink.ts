@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
-import type { LineQueue } from './line-buffer.js';
+import type { Lane, LineQueue, SpoolStatus } from './line-buffer.js';
+import { ReplayPacer } from './replay-pacer.js';
 
 /**
  * The flush / retry / back-off policy shared by every telemetry sink, after influxdb-client-js's WriteApiImpl:
@@ -14,6 +15,12 @@ import type { LineQueue } from './line-buffer.js';
  * Memory bound: `capacity` lines in the queue plus at most one batch (`batchSize` lines) in flight.
  * Delivery is at least once: a batch whose answer timed out may have been written and is sent again; the
  * explicit timestamps make the second write overwrite the first rather than duplicate it.
+ *
+ * With a durable spool as the queue (spool/spool-queue.ts), each batch is acknowledged to the queue once the
+ * server took it, and the queue has a second lane: when the server comes back after an outage, everything
+ * waiting becomes the backlog, which is replayed at most `replayLinesPerSecond` (ReplayPacer) while lines
+ * appended since go out on the usual flush schedule, so dashboards show the present while the past fills in.
+ * When both are due the backlog goes first.
  */
 
 /** What became of one attempt to send a batch. */
@@ -61,10 +68,15 @@ export interface BatchingSinkContext {
   /** Longest one request may take before it counts as failed (and is retried), ms. */
   timeoutMs: number;
   retry?: Partial<RetryTiming>;
+  /** Most backlog lines sent per second (queues with a backlog lane); unpaced when left out. */
+  replayLinesPerSecond?: number;
 }
 
-/** One sink's health, for /health. Counters run from start-up; times are ms since the epoch. */
-export interface SinkStatus {
+/**
+ * One sink's health, for /health. Counters run from start-up; times are ms since the epoch. The spool counts
+ * (SpoolStatus) are null for a sink without a spool.
+ */
+export interface SinkStatus extends SpoolStatus {
   id: string;
   type: string;
   url: string;
@@ -78,16 +90,21 @@ export interface SinkStatus {
   /** When the last request was started, whatever its outcome. */
   lastWriteAt: number | null;
   linesWritten: number;
-  /** Lines lost without being sent: the oldest, past the buffer bound, and any still held at shutdown. */
+  /**
+   * Lines lost without being sent: the oldest, past the buffer bound; with a spool, those dropped by its size or
+   * age bound; and any still held at shutdown that are not in a spool.
+   */
   linesDropped: number;
   /** Lines the server refused for good (4xx): sent, but not stored. */
   linesRejected: number;
-  /** Lines waiting, including a batch in flight or waiting for its retry. */
+  /** Lines waiting, in memory or in the spool, including a batch in flight or waiting for its retry. */
   linesBuffered: number;
+  /** Of those, lines waiting to be replayed at the paced rate (an outage's backlog, or found in the spool at start). */
+  backlogLines: number;
   /** Failed requests, retriable or not. */
   writeErrors: number;
   consecutiveFailures: number;
-  /** The last failure, with the server's reason when there was one. */
+  /** The last failure, with the server's reason when there was one; while the spool cannot be written, its error. */
   lastError: string | null;
   /** While backing off: when the next attempt is due. */
   nextRetryAt: number | null;
@@ -113,10 +130,12 @@ export class BatchingSink {
   private pumping: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
   private timerDueAt = 0;
-  /** The batch being sent or waiting for its retry; always older than everything in the buffer. */
+  /** The batch being sent or waiting for its retry; older than everything in its lane. */
   private inFlight: string[] | undefined;
-  /** Arrival time of the oldest line in the buffer, or an earlier time; null when the buffer is empty. */
+  /** Arrival time of the oldest live line, or an earlier time; null when the live lane is empty. */
   private pendingSince: number | null = null;
+  /** Paces the backlog lane; undefined when unpaced. */
+  private readonly pacer: ReplayPacer | undefined;
   private retryAt: number | null = null;
   private abortAttempt: (() => void) | undefined;
 
@@ -140,6 +159,11 @@ export class BatchingSink {
     this.clock = ctx.clock;
     this.retry = { ...DEFAULT_RETRY_TIMING, ...ctx.retry };
     this.logger = ctx.logger.child({ sink: ctx.id });
+    this.pacer = ctx.replayLinesPerSecond === undefined ? undefined : new ReplayPacer(ctx.replayLinesPerSecond, ctx.batchSize, ctx.clock.now());
+    // The spool announces lines it found on disk at start-up.
+    this.buffer.onWaiting(() => {
+      if (this.running && !this.sending && this.retryAt === null) this.armForNext(this.clock.now());
+    });
   }
 
   /** Queues one line. Synchronous, O(1) and never throws: this runs on the poll path. */
@@ -151,19 +175,20 @@ export class BatchingSink {
     const now = this.clock.now();
     if (this.pendingSince === null) this.pendingSince = now;
     this.buffer.push(line);
-    if (this.running && !this.sending && this.retryAt === null) this.setTimer(this.flushDueAt(now), now);
+    if (this.running && !this.sending && this.retryAt === null) this.setTimer(this.liveDueAt(now), now);
   }
 
   start(): void {
     if (this.running || this.stopped) return;
     this.running = true;
     this.started = true;
-    if (this.buffer.length > 0) this.setTimer(this.flushDueAt(this.clock.now()), this.clock.now());
+    this.armForNext(this.clock.now());
   }
 
   /**
-   * Stops the timers, then sends what it can until `deadlineMs` from now has passed or the server fails once
-   * (no back-off at shutdown). Lines still held afterwards are counted as dropped. Never rejects.
+   * Stops the timers, then sends what it can of the live lane until `deadlineMs` from now has passed or the
+   * server fails once (no back-off at shutdown), and closes the queue. Lines still held afterwards are counted
+   * as dropped, except those a spool keeps for the next start. Never rejects.
    */
   async stop(deadlineMs: number): Promise<void> {
     if (this.stopped) return;
@@ -179,7 +204,7 @@ export class BatchingSink {
       this.clock.clearTimeout(timer);
     }
     if (this.started) await this.drain(deadlineAt);
-    const lost = this.buffer.clear() + (this.inFlight?.length ?? 0);
+    const lost = await this.buffer.close();
     this.inFlight = undefined;
     this.pendingSince = null;
     this.retryAt = null;
@@ -190,7 +215,9 @@ export class BatchingSink {
   }
 
   status(): SinkStatus {
+    const spool = this.buffer.spoolStatus();
     return {
+      ...spool,
       id: this.ctx.id,
       type: this.ctx.type,
       url: this.ctx.url,
@@ -201,17 +228,43 @@ export class BatchingSink {
       linesDropped: this.buffer.dropped + this.linesLost,
       linesRejected: this.linesRejected,
       linesBuffered: this.buffer.length + (this.inFlight?.length ?? 0),
+      backlogLines: this.buffer.backlogLength,
       writeErrors: this.writeErrors,
       consecutiveFailures: this.consecutiveFailures,
-      lastError: this.lastError,
+      lastError: spool.spoolError ?? this.lastError,
       nextRetryAt: this.retryAt,
     };
   }
 
-  /** When the buffered lines should leave: now for a full batch, else when the oldest has waited long enough. */
-  private flushDueAt(now: number): number {
-    if (this.buffer.length >= this.ctx.batchSize) return now;
+  private liveLength(): number {
+    return this.buffer.length - this.buffer.backlogLength;
+  }
+
+  /** When live lines should leave: now for a full batch, else when the oldest has waited long enough. */
+  private liveDueAt(now: number): number {
+    const live = this.liveLength();
+    if (live === 0) return Number.POSITIVE_INFINITY;
+    if (live >= this.ctx.batchSize) return now;
     return (this.pendingSince ?? now) + this.ctx.flushIntervalMs;
+  }
+
+  /** When the next backlog batch may leave, as the replay pace allows. */
+  private backlogDueAt(now: number): number {
+    const backlog = this.buffer.backlogLength;
+    if (backlog === 0) return Number.POSITIVE_INFINITY;
+    return this.pacer ? this.pacer.dueAt(backlog, now) : now;
+  }
+
+  /** Which lane has a batch due now, the backlog first. */
+  private dueLane(now: number): Lane | undefined {
+    if (this.backlogDueAt(now) <= now) return 'backlog';
+    if (this.liveDueAt(now) <= now) return 'live';
+    return undefined;
+  }
+
+  private armForNext(now: number): void {
+    const dueAt = Math.min(this.liveDueAt(now), this.backlogDueAt(now));
+    if (Number.isFinite(dueAt)) this.setTimer(dueAt, now);
   }
 
   /** Arms the one timer for `dueAt`, unless it is already armed for that time or earlier. */
@@ -236,11 +289,10 @@ export class BatchingSink {
     this.sending = true;
     try {
       while (this.running) {
-        const batch = this.nextBatch();
+        const batch = await this.nextBatch(this.dueLane(this.clock.now()));
         if (batch === undefined) break;
         const outcome = await this.attempt(batch, this.ctx.timeoutMs);
         if (!this.record(outcome, batch)) break;
-        if (this.buffer.length === 0 || this.flushDueAt(this.clock.now()) > this.clock.now()) break;
       }
     } catch (error) {
       this.logger.error({ err: error }, 'telemetry send loop failed');
@@ -254,29 +306,33 @@ export class BatchingSink {
     if (!this.running) return;
     const now = this.clock.now();
     if (this.retryAt !== null) this.setTimer(this.retryAt, now);
-    else if (this.buffer.length > 0) this.setTimer(this.flushDueAt(now), now);
+    else this.armForNext(now);
   }
 
-  /** At shutdown: send until done, out of time, or the first failure. */
+  /** At shutdown: send the live lane until done, out of time, or the first failure. A spool keeps the backlog. */
   private async drain(deadlineAt: number): Promise<void> {
     for (;;) {
       const remainingMs = deadlineAt - this.clock.now();
       if (remainingMs <= 0) return;
-      const batch = this.nextBatch();
+      const batch = await this.nextBatch(this.liveLength() > 0 ? 'live' : undefined);
       if (batch === undefined) return;
       const outcome = await this.attempt(batch, Math.min(this.ctx.timeoutMs, remainingMs));
       if (!this.record(outcome, batch)) return;
     }
   }
 
-  /** The batch waiting for a retry, else up to `batchSize` of the oldest buffered lines. */
-  private nextBatch(): string[] | undefined {
+  /** The batch waiting for a retry, else the oldest lines of `lane` (a backlog batch as the pace allows). */
+  private async nextBatch(lane: Lane | undefined): Promise<string[] | undefined> {
     if (this.inFlight !== undefined) return this.inFlight;
-    if (this.buffer.length === 0) return undefined;
-    this.inFlight = this.buffer.take(this.ctx.batchSize);
-    // The lines left behind arrived after `pendingSince`, so it stays a safe (early) estimate for them.
-    if (this.buffer.length === 0) this.pendingSince = null;
-    return this.inFlight;
+    if (lane === undefined) return undefined;
+    const max = lane === 'backlog' && this.pacer ? Math.max(1, this.pacer.allowance(this.clock.now())) : this.ctx.batchSize;
+    const lines = await this.buffer.take(max, lane);
+    if (lines.length === 0) return undefined;
+    if (lane === 'backlog') this.pacer?.consume(lines.length, this.clock.now());
+    this.inFlight = lines;
+    // The live lines left behind arrived after `pendingSince`, so it stays a safe (early) estimate for them.
+    if (this.liveLength() === 0) this.pendingSince = null;
+    return lines;
   }
 
   /** One request with a deadline; a timeout or shutdown aborts it and counts as a retriable failure. */
@@ -314,6 +370,12 @@ export class BatchingSink {
   /** Counts the outcome; returns true when the batch is done with (written or refused for good). */
   private record(outcome: SendOutcome, batch: readonly string[]): boolean {
     const now = this.clock.now();
+    if (outcome.kind !== 'retry') {
+      this.buffer.ack();
+      // The server answers again: what waited through the outage is replayed beside the live lines.
+      if (this.consecutiveFailures > 0) this.buffer.moveToBacklog();
+      if (this.liveLength() === 0) this.pendingSince = null;
+    }
     switch (outcome.kind) {
       case 'ok':
         if (this.consecutiveFailures > 0) {

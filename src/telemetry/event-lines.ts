@@ -7,7 +7,9 @@ import { encodeLine, type FieldInput } from './line-protocol.js';
  * values they explain. Tags stay low-cardinality (site, device, rule or event, priority); what varies per
  * occurrence (message, badge, value) is a field.
  *
- * - `alarm`: fields `state` ("raise" | "clear"), `kind`, `message`, `value`, `limit`, `point`.
+ * - `alarm`: fields `state` ("raise" | "clear"), `kind`, `message`, `value`, `limit`, `point`. A field keeps
+ *   one type per measurement in InfluxDB (a line of another type is refused), so `value` is always a float
+ *   (a binary point's true/false as 1/0) and a text value goes to `value_text`.
  * - `device_event`: field `count` = 1 (so `sum("count")` counts events) and one field per attribute.
  */
 export function alarmEventLine(event: AlarmEvent): string | undefined {
@@ -17,7 +19,9 @@ export function alarmEventLine(event: AlarmEvent): string | undefined {
     good('message', event.message),
   ];
   if (event.point !== undefined) fields.push(good('point', event.point));
-  if (event.value !== undefined && event.value !== null) fields.push(good('value', event.value));
+  if (typeof event.value === 'number') fields.push(good('value', event.value));
+  else if (typeof event.value === 'boolean') fields.push(good('value', event.value ? 1 : 0));
+  else if (typeof event.value === 'string') fields.push(good('value_text', event.value));
   if (event.limit !== undefined) fields.push(good('limit', event.limit));
   return encodeLine({
     measurement: 'alarm',

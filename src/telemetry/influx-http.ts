@@ -1,9 +1,11 @@
+import { join, resolve } from 'node:path';
 import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
 import type { SinkConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
 import { describeError, type BatchingSinkContext, type RetryTiming, type SendBatch, type SendOutcome } from './batching-sink.js';
 import { MemoryLineBuffer, type LineQueue } from './line-buffer.js';
+import { SpoolQueue } from './spool/spool-queue.js';
 
 /**
  * What the InfluxDB v1 and v2 sinks share: posting line protocol through @influxdata/influxdb-client's
@@ -118,7 +120,7 @@ export interface SinkDeps {
   clock: Clock;
   logger: Logger;
   retry?: Partial<RetryTiming>;
-  /** Makes the sink's line queue; the in-memory buffer by default (a durable spool later). */
+  /** Makes the sink's line queue; by default the spool when the config has one, else the in-memory buffer. */
   createBuffer?: (config: SinkConfig) => LineQueue;
 }
 
@@ -128,12 +130,29 @@ export function commonSinkContext(config: SinkConfig, deps: SinkDeps): Omit<Batc
     id: config.id,
     type: config.type,
     url: displayUrl(config.url),
-    buffer: deps.createBuffer ? deps.createBuffer(config) : new MemoryLineBuffer(config.maxBufferLines),
+    buffer: deps.createBuffer ? deps.createBuffer(config) : defaultLineQueue(config, deps),
     clock: deps.clock,
     logger: deps.logger,
     batchSize: config.batchSize,
     flushIntervalMs: config.flushIntervalMs,
     timeoutMs: config.timeoutMs,
     retry: deps.retry,
+    replayLinesPerSecond: config.spool?.replayLinesPerSecond,
   };
+}
+
+/** The spool in `<spool.dir>/<sink id>` with `maxBufferLines` in memory in front of it; without a spool, memory only. */
+export function defaultLineQueue(config: SinkConfig, deps: Pick<SinkDeps, 'clock' | 'logger'>): LineQueue {
+  const { spool } = config;
+  if (spool === undefined) return new MemoryLineBuffer(config.maxBufferLines);
+  return new SpoolQueue({
+    dir: join(resolve(spool.dir), config.id),
+    capacity: config.maxBufferLines,
+    maxBytes: spool.maxBytes,
+    maxAgeMs: spool.maxAgeMs,
+    fsync: spool.fsync,
+    fsyncIntervalMs: spool.fsyncIntervalMs,
+    clock: deps.clock,
+    logger: deps.logger.child({ sink: config.id }),
+  });
 }

@@ -14,9 +14,10 @@ import { SampleEncoder } from './line-protocol.js';
 
 /**
  * The telemetry writer: the one place samples leave for time-series databases. `write()` runs on the poll
- * path, so it only encodes each poll into lines once and appends the same line to every sink's bounded
- * buffer; each sink sends on its own timers. An unreachable database therefore never slows polling or rules:
- * its sink buffers, then drops the oldest lines and counts them for /health.
+ * path, so it only encodes each poll into lines once and appends the same line to every sink's queue; each
+ * sink sends on its own timers. An unreachable database therefore never slows polling or rules. A sink with a
+ * `spool` keeps its lines on disk until the server took them and replays an outage's backlog at a limited
+ * rate (spool/spool-queue.ts); one without buffers in memory, then drops the oldest lines and counts them.
  */
 export interface TelemetryWriterContext {
   /** Site id: the `site` tag of every line. */
@@ -87,6 +88,11 @@ export class TelemetryWriter {
   /** Queues device events (badges, forced doors) as lines of the `device_event` measurement. Never throws. */
   writeDeviceEvents(events: readonly DeviceEvent[]): void {
     for (const event of events) this.appendLine(() => deviceEventLine(this.site, event));
+  }
+
+  /** Queues lines already in line protocol (the gateway's own health figures). Never throws. */
+  writeLines(lines: readonly string[]): void {
+    for (const line of lines) this.appendLine(() => line);
   }
 
   private appendLine(encode: () => string | undefined): void {

@@ -139,10 +139,24 @@ describe('gateway end to end on the simulated demo building', () => {
     const badRows = await influx.rows(`SELECT "level_quality" FROM "pump" WHERE "device" = 'sump-1' AND "level_quality" = 'bad'`, 'building');
     expect(badRows.length).toBeGreaterThan(0);
 
+    const health = await influx.rows(`SELECT "samples_total", "devices_online" FROM "gateway" WHERE "site" = 'demo-tower' AND "link" = '' AND "sink" = ''`, 'building');
+    expect(health.length).toBeGreaterThan(0);
+    expect(health.at(-1)?.samples_total).toBeGreaterThan(0);
+
     await vm.forceFlush();
     const series = await vm.exportSeries('{__name__="elevator_floor",device="elevator-1"}', startedAt, Date.now() + 1000);
     expect(series).toHaveLength(1);
     expect(series[0]?.metric).toMatchObject({ site: 'demo-tower', device: 'elevator-1' });
     expect(series[0]?.values.length).toBeGreaterThan(10);
+  });
+
+  it('serves Prometheus metrics: requests per device, rule evaluation latency, alarms by priority', async () => {
+    const body = await demo.text('/metrics');
+    const value = (pattern: RegExp) => Number(pattern.exec(body)?.[1] ?? NaN);
+    expect(value(/^facility_gw_device_requests_total\{link="elevators",device="elevator-1"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^facility_gw_rule_evaluation_seconds_count (\d+)$/m)).toBeGreaterThan(0);
+    expect(value(/^facility_gw_samples_total (\d+)$/m)).toBeGreaterThan(0);
+    expect(body).toMatch(/^facility_gw_alarms_active\{priority="critical"\} \d+$/m);
+    expect(value(/^facility_gw_mqtt_messages_total\{link="access"\} (\d+)$/m)).toBeGreaterThan(0);
   });
 });

@@ -6,6 +6,8 @@ import type { SiteConfig, SinkConfig } from '../../src/config/schema.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { GatewayApiView } from '../../src/gateway/gateway-view.js';
 import { silentLogger } from '../../src/log.js';
+import { createGatewayMetrics } from '../../src/metrics/gateway-metrics.js';
+import { metricsSourceOf } from '../../src/metrics/gateway-source.js';
 import { SystemClock } from '../../src/time/clock.js';
 import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
 
@@ -35,13 +37,18 @@ export class DemoGateway {
   static async start(options: DemoGatewayOptions): Promise<DemoGateway> {
     const clock = new SystemClock();
     const sim = await startSimulator({ clock, seed: options.seed ?? 7, controlPort: null });
-    const gateway = new Gateway({ config: shortTimings(sim.siteConfig(), options), clock, logger: silentLogger() });
+    const gateway = new Gateway({ config: shortTimings(sim.siteConfig(), options), clock, logger: silentLogger(), healthLinesIntervalMs: 1000 });
     await gateway.start();
     const brokerUrl = gateway.embeddedBrokerUrl();
     if (brokerUrl === undefined) throw new Error('the demo config should run the embedded broker');
     await sim.connectAccess(brokerUrl);
-    const app = await buildApp({ gateway: new GatewayApiView(gateway), logger: silentLogger(), version: 'test' });
+    const metrics = createGatewayMetrics(metricsSourceOf(gateway, 'test'), { processMetrics: false });
+    const app = await buildApp({ gateway: new GatewayApiView(gateway), logger: silentLogger(), version: 'test', metrics });
     return new DemoGateway(sim, gateway, app);
+  }
+
+  async text(url: string): Promise<string> {
+    return (await this.app.inject(url)).body;
   }
 
   async get<T>(url: string): Promise<{ status: number; body: T }> {

@@ -51,6 +51,11 @@ describe('deploy/', () => {
     expect(gateway?.volumes?.some((v) => v.endsWith(`:${configPath}:ro`))).toBe(true);
     expect(services.influxdb?.environment?.DOCKER_INFLUXDB_INIT_ORG).toBe('facilities');
     expect(services.influxdb?.environment?.DOCKER_INFLUXDB_INIT_BUCKET).toBe('building');
+    // Grafana gets the dashboards where the provisioning file looks for them, and the datasource uid they use.
+    const provider = readFileSync('dashboards/provisioning/dashboards/facility-gw.yaml', 'utf8');
+    const dashboardsPath = /path: (\S+)/.exec(provider)?.[1];
+    expect(services.grafana?.volumes).toContain(`../dashboards:${dashboardsPath}:ro`);
+    expect(readFileSync('deploy/grafana/datasources/influxdb.yaml', 'utf8')).toContain('uid: facility-gw-influxdb');
     expect(services.simulator?.command).toEqual(expect.arrayContaining(['--base-port', '15020', '--mqtt-url', 'mqtt://mosquitto:1883']));
   });
 

@@ -40,4 +40,9 @@ describe('event lines', () => {
       'device_event,device=door-1,event=access_denied,site=hq count=1,badge="B 42",reason="expired" 5',
     );
   });
+
+  it('writes the value as a float whatever the point kind, so the field keeps one type', () => {
+    expect(alarmEventLine({ ...raise, value: true })).toContain(',value=1,');
+    expect(alarmEventLine({ ...raise, value: 'leveling_error' })).toContain(',value_text="leveling_error",');
+  });
 });

@@ -66,6 +66,18 @@ describe('MemoryLineBuffer', () => {
     expect(buffer.length).toBe(2);
   });
 
+  it('at close counts every line it held as lost, taken and unacknowledged ones too, and later pushes as dropped', async () => {
+    const buffer = new MemoryLineBuffer(10);
+    fill(buffer, 0, 6);
+    buffer.take(2);
+    buffer.ack();
+    buffer.take(3); // in flight
+    expect(await buffer.close()).toBe(4);
+    fill(buffer, 6, 8);
+    expect(buffer.dropped).toBe(2);
+    expect(buffer.spoolStatus()).toMatchObject({ spoolLines: null, spoolError: null });
+  });
+
   it('rejects a capacity below one', () => {
     expect(() => new MemoryLineBuffer(0)).toThrow(RangeError);
   });

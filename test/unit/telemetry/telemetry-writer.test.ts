@@ -79,10 +79,16 @@ describe('TelemetryWriter', () => {
         linesDropped: 0,
         linesRejected: 0,
         linesBuffered: 0,
+        backlogLines: 0,
         writeErrors: 0,
         consecutiveFailures: 0,
         lastError: null,
         nextRetryAt: null,
+        spoolError: null,
+        spoolBytes: null,
+        spoolLines: null,
+        spoolDroppedLines: null,
+        linesSpooled: null,
       },
     ]);
   });
