@@ -39,5 +39,14 @@ function influxSink(influx: { url: string; org: string; bucket: string }): Influ
     maxBufferLines: 200_000,
     timeoutMs: 10_000,
     gzip: true,
+    // Lines wait on disk while InfluxDB is away and are replayed when it is back.
+    spool: {
+      dir: '/var/lib/facility-gw/spool',
+      maxBytes: 1024 * 1024 * 1024,
+      maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+      fsync: 'interval',
+      fsyncIntervalMs: 1000,
+      replayLinesPerSecond: 50_000,
+    },
   };
 }

@@ -49,6 +49,12 @@ export const SinkStatusSchema = Type.Object({
   consecutiveFailures: Type.Integer(),
   lastError: Nullable(Type.String()),
   nextRetryAt: Nullable(EpochMs),
+  backlogLines: Type.Integer({ description: 'Lines waiting for paced replay after an outage' }),
+  spoolError: Nullable(Type.String({ description: 'Why the spool is not being written (disk full, unwritable directory)' })),
+  spoolBytes: Nullable(Type.Integer({ description: 'Bytes of spool files on disk; null without a spool' })),
+  spoolLines: Nullable(Type.Integer({ description: 'Spooled lines the server has not acknowledged yet' })),
+  spoolDroppedLines: Nullable(Type.Integer({ description: 'Lines lost to the spool size/age bounds or disk damage' })),
+  linesSpooled: Nullable(Type.Integer({ description: 'Lines accepted into the spool since start-up' })),
 });
 
 export const HealthSchema = Type.Object({

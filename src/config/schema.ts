@@ -163,7 +163,7 @@ const SinkCommon = {
   url: Type.String({ pattern: '^https?://', description: 'Base URL of the server' }),
   batchSize: Type.Integer({ minimum: 1, default: 5000, description: 'Lines per write request' }),
   flushIntervalMs: Ms('Longest a line waits before it is sent', 1000),
-  maxBufferLines: Type.Integer({ minimum: 1000, default: 200_000, description: 'Lines held in memory while the server is unreachable; the oldest are dropped past this and counted' }),
+  maxBufferLines: Type.Integer({ minimum: 1000, default: 200_000, description: 'Lines held in memory while the server is unreachable (with a spool: the memory cache in front of it); the oldest are dropped past this and counted' }),
   timeoutMs: Ms('Write request timeout', 10_000),
   gzip: Type.Boolean({ default: true }),
   spool: Type.Optional(SpoolSchema),

@@ -17,7 +17,7 @@ export class GatewayApiView implements GatewayView {
     const northbound = gw.northboundStatus();
     const degraded =
       links.some((l) => l.state !== 'connected' || l.devices.some((d) => d.state === 'offline')) ||
-      sinks.some((s) => !s.connected) ||
+      sinks.some((s) => !s.connected || s.spoolError !== null) ||
       (northbound !== undefined && !northbound.connected);
     const now = gw.clock.now();
     const startedAt = stats.startedAt ?? now;

@@ -9,7 +9,8 @@ import { commonSinkContext, createTransport, lineProtocolSender, type SinkDeps }
  * The request goes through @influxdata/influxdb-client's transport, not fetch: the transport takes any path,
  * so the v1 endpoint costs nothing extra, and both sinks then share one error classification (HttpError with
  * status, body and headers; Node error codes for network failures). The transport is created without a token,
- * so the only Authorization header is the basic one set here.
+ * so the only Authorization header is the basic one set here. Batching, retries and the durable spool (when the
+ * config has `spool`) are shared with the v2 sink: BatchingSink and spool/.
  */
 export interface InfluxV1SinkContext extends SinkDeps {
   config: InfluxV1SinkConfig;

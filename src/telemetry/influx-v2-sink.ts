@@ -5,7 +5,8 @@ import { commonSinkContext, createTransport, lineProtocolSender, type SinkDeps }
 /**
  * Telemetry sink for the InfluxDB v2 write API (`POST /api/v2/write`), which InfluxDB 2.x, 3.x, 1.8+ and
  * VictoriaMetrics all accept. Requests go through @influxdata/influxdb-client's transport (gzip, token auth,
- * error details); batching, retries and the bound live in BatchingSink — see influx-http.ts for why not WriteApi.
+ * error details); batching, retries and the bound live in BatchingSink, and the durable spool (when the config
+ * has `spool`) in spool/ — see influx-http.ts for why not WriteApi.
  */
 export interface InfluxV2SinkContext extends SinkDeps {
   config: InfluxV2SinkConfig;

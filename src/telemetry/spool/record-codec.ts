@@ -49,34 +49,41 @@ export function encodeRecord(lines: readonly string[], writtenAtMs: number): Buf
 export type ParseEnd =
   /** Every byte was consumed. */
   | { kind: 'end' }
-  /** The last record is not complete in this buffer: read on from `offset` (or, at the file's end, a torn tail). */
+  /** The record at `offset` is not complete in this buffer: read on (or, at the file's end, a torn tail). */
   | { kind: 'partial'; offset: number; needBytes: number }
   /** The bytes at `offset` are not a valid record. */
   | { kind: 'corrupt'; offset: number; reason: string };
 
 /**
- * Walks the complete, valid records of `buf`, calling `onRecord` for each, and says how the walk ended. Checks
- * every record's CRC and that its payload holds exactly `lineCount` lines.
+ * The record at `offset` of `buf`, checked: its CRC, and that its payload holds exactly `lineCount` lines.
+ * Without one there, why not (`needBytes` counts from `offset`).
  */
+export function parseRecord(buf: Buffer, offset: number): { kind: 'record'; record: RecordInfo } | Exclude<ParseEnd, { kind: 'end' }> {
+  if (buf.length - offset < RECORD_HEADER_BYTES) return { kind: 'partial', offset, needBytes: RECORD_HEADER_BYTES };
+  const payloadBytes = buf.readUInt32LE(offset);
+  const lineCount = buf.readUInt32LE(offset + 4);
+  if (payloadBytes > MAX_RECORD_PAYLOAD_BYTES) return { kind: 'corrupt', offset, reason: `record length ${payloadBytes} is out of range` };
+  const size = RECORD_HEADER_BYTES + payloadBytes;
+  if (buf.length - offset < size) return { kind: 'partial', offset, needBytes: size };
+  const payloadStart = offset + RECORD_HEADER_BYTES;
+  const payloadEnd = offset + size;
+  const expected = buf.readUInt32LE(offset + 16);
+  const actual = crc32(buf.subarray(payloadStart, payloadEnd), crc32(buf.subarray(offset, offset + 16)));
+  if (actual !== expected) return { kind: 'corrupt', offset, reason: 'record checksum does not match' };
+  if (lineCount === 0 || countNewlines(buf, payloadStart, payloadEnd) !== lineCount - 1) {
+    return { kind: 'corrupt', offset, reason: 'record line count does not match its payload' };
+  }
+  return { kind: 'record', record: { offset, size, lineCount, writtenAtMs: buf.readDoubleLE(offset + 8), payloadStart, payloadEnd } };
+}
+
+/** Walks the complete, valid records of `buf`, calling `onRecord` for each, and says how the walk ended. */
 export function parseRecords(buf: Buffer, onRecord: (record: RecordInfo, buf: Buffer) => void): ParseEnd {
   let offset = 0;
   while (offset < buf.length) {
-    if (buf.length - offset < RECORD_HEADER_BYTES) return { kind: 'partial', offset, needBytes: RECORD_HEADER_BYTES };
-    const payloadBytes = buf.readUInt32LE(offset);
-    const lineCount = buf.readUInt32LE(offset + 4);
-    if (payloadBytes > MAX_RECORD_PAYLOAD_BYTES) return { kind: 'corrupt', offset, reason: `record length ${payloadBytes} is out of range` };
-    const size = RECORD_HEADER_BYTES + payloadBytes;
-    if (buf.length - offset < size) return { kind: 'partial', offset, needBytes: size };
-    const payloadStart = offset + RECORD_HEADER_BYTES;
-    const payloadEnd = offset + size;
-    const expected = buf.readUInt32LE(offset + 16);
-    const actual = crc32(buf.subarray(payloadStart, payloadEnd), crc32(buf.subarray(offset, offset + 16)));
-    if (actual !== expected) return { kind: 'corrupt', offset, reason: 'record checksum does not match' };
-    if (lineCount === 0 || countNewlines(buf, payloadStart, payloadEnd) !== lineCount - 1) {
-      return { kind: 'corrupt', offset, reason: 'record line count does not match its payload' };
-    }
-    onRecord({ offset, size, lineCount, writtenAtMs: buf.readDoubleLE(offset + 8), payloadStart, payloadEnd }, buf);
-    offset = payloadEnd;
+    const parsed = parseRecord(buf, offset);
+    if (parsed.kind !== 'record') return parsed;
+    onRecord(parsed.record, buf);
+    offset += parsed.record.size;
   }
   return { kind: 'end' };
 }

@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
-import { describeError } from '../batching-sink.js';
-import { CURSOR_FILE, CursorFile, type Cursor } from './cursor-file.js';
+import type { Cursor, CursorFile } from './cursor-file.js';
 import { encodeRecord, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC } from './record-codec.js';
 import { segmentEnd, SegmentReader, type Segment } from './segment-reader.js';
-import { scanSegment } from './segment-scan.js';
+import { recoverSegments, segmentPath, unlinkQuietly } from './segment-recovery.js';
 import { writeFully, type SpoolFile, type SpoolFs } from './spool-fs.js';
 
 /**
@@ -67,7 +65,6 @@ export interface ReadResult {
   dropped: DroppedLines[];
 }
 
-const SEGMENT_NAME = /^(\d{10})\.seg$/;
 /** Errors from opening a directory where the platform does not allow it (Windows). */
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL']);
 
@@ -222,66 +219,19 @@ export class SegmentLog {
   }
 
   private async recover(): Promise<Recovery> {
-    const { dir, logger } = this.options;
-    await this.fs.mkdir(dir);
-    const { cursor, file } = await CursorFile.open(this.fs, join(dir, CURSOR_FILE));
-    this.cursorFile = file;
-    const seqs = (await this.fs.readdir(dir))
-      .map((name) => SEGMENT_NAME.exec(name)?.[1])
-      .filter((seq): seq is string => seq !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-    let maxSeq = cursor?.segmentSeq ?? 0;
-    const kept: Array<{ segment: Segment; acked: number }> = [];
-    for (const seq of seqs) {
-      maxSeq = Math.max(maxSeq, seq);
-      const segment = await this.recoverSegment(seq, cursor);
-      if (segment) kept.push(segment);
-    }
-    this.nextSeq = maxSeq + 1;
-    const lines = kept.reduce((sum, { segment, acked }) => sum + segment.lineCount - acked, 0);
-    let next = -lines;
-    for (const { segment, acked } of kept) {
-      segment.firstIdx = next - acked;
-      next += segment.lineCount - acked;
+    const found = await recoverSegments(this.options);
+    this.cursorFile = found.cursorFile;
+    this.nextSeq = found.nextSeq;
+    for (const segment of found.segments) {
       this.segments.push(segment);
       this.totalBytes += segment.bytes;
     }
-    this.ackedIdx = -lines;
+    this.ackedIdx = -found.lines;
     const dropped = await this.dropOverBounds(this.options.clock.now());
-    if (kept.length > 0) logger.info({ dir, lines, segments: kept.length, bytes: this.totalBytes }, 'spool recovered from disk; replaying');
-    return { lines, segments: kept.length, dropped };
-  }
-
-  /** Scans one segment found at start-up; deletes it when nothing in it is left to send. */
-  private async recoverSegment(seq: number, cursor: Cursor | undefined): Promise<{ segment: Segment; acked: number } | undefined> {
-    const path = this.segmentPath(seq);
-    if (cursor && seq < cursor.segmentSeq) {
-      await this.unlinkQuietly(path);
-      return undefined;
+    if (found.segments.length > 0) {
+      this.options.logger.info({ dir: this.options.dir, lines: found.lines, segments: found.segments.length, bytes: this.totalBytes }, 'spool recovered from disk; replaying');
     }
-    // Read-only is enough to replay it; truncating a torn tail needs write access, which may be missing.
-    const file = await this.fs.open(path, 'r+').catch(() => this.fs.open(path, 'r'));
-    let found: { segment: Segment; acked: number } | undefined;
-    try {
-      const scan = await scanSegment(file);
-      if (!scan.valid) {
-        this.options.logger.warn({ segment: path, bytes: scan.invalidBytes }, 'not a spool segment (or torn while created); ignored');
-        return undefined;
-      }
-      if (scan.invalidBytes > 0) {
-        this.options.logger.warn({ segment: path, bytes: scan.invalidBytes, reason: scan.problem }, 'spool segment has a torn or damaged tail; truncated');
-        await file.truncate(scan.validBytes).catch((error: unknown) => this.options.logger.warn({ segment: path, reason: describeError(error) }, 'could not truncate the torn tail; it is skipped'));
-      }
-      const acked = cursor && seq === cursor.segmentSeq ? Math.min(cursor.linesAcked, scan.lineCount) : 0;
-      if (scan.lineCount > acked) {
-        found = { segment: { seq, path, firstIdx: 0, lineCount: scan.lineCount, bytes: scan.validBytes, newestAtMs: scan.newestAtMs }, acked };
-      }
-    } finally {
-      await file.close().catch(() => undefined);
-    }
-    if (!found) await this.unlinkQuietly(path); // nothing in it left to send
-    return found;
+    return { lines: found.lines, segments: found.segments.length, dropped };
   }
 
   private async createSegment(firstIdx: number, now: number): Promise<{ segment: Segment; file: SpoolFile }> {
@@ -409,16 +359,11 @@ export class SegmentLog {
     await this.unlinkQuietly(segment.path);
   }
 
-  /** A segment that cannot be deleted costs disk space, not data: warn and go on. */
   private async unlinkQuietly(path: string): Promise<void> {
-    try {
-      await this.fs.unlink(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn({ path, reason: describeError(error) }, 'could not delete a spool segment');
-    }
+    await unlinkQuietly(this.options, path);
   }
 
   private segmentPath(seq: number): string {
-    return join(this.options.dir, `${String(seq).padStart(10, '0')}.seg`);
+    return segmentPath(this.options.dir, seq);
   }
 }

@@ -1,4 +1,4 @@
-import { decodeLines, parseRecords, SEGMENT_HEADER_BYTES, type RecordInfo } from './record-codec.js';
+import { decodeLines, parseRecord, RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from './record-codec.js';
 import { SEGMENT_READ_CHUNK_BYTES } from './segment-scan.js';
 import { readUpTo, type SpoolFile, type SpoolFs } from './spool-fs.js';
 
@@ -37,6 +37,9 @@ export class SegmentReader {
   private nextIdx: number;
   /** The last record decoded, which a batch may have used only part of. */
   private decoded: { firstIdx: number; lines: string[] } | undefined;
+  /** Bytes read ahead: the file's bytes from `bufferStart` on, parsed one record at a time as needed. */
+  private buffer: Buffer = Buffer.alloc(0);
+  private bufferStart = 0;
 
   constructor(
     private readonly fs: SpoolFs,
@@ -84,25 +87,26 @@ export class SegmentReader {
    */
   private async readRecords(idx: number): Promise<string | undefined> {
     this.file ??= await this.fs.open(this.segment.path, 'r');
-    let want = SEGMENT_READ_CHUNK_BYTES;
     for (;;) {
       const available = this.segment.bytes - this.offset;
       if (available <= 0) return 'the segment ends before its last line';
-      const length = Math.min(want, available);
-      const chunk = await readUpTo(this.file, length, this.offset);
-      if (chunk.length < length) return 'the segment file is shorter than written';
-      const records: RecordInfo[] = [];
-      const parsed = parseRecords(chunk, (record) => records.push(record));
-      for (const record of records) {
+      const at = this.offset - this.bufferStart;
+      const parsed = at >= 0 && at < this.buffer.length ? parseRecord(this.buffer, at) : ({ kind: 'partial', needBytes: RECORD_HEADER_BYTES } as const);
+      if (parsed.kind === 'corrupt') return parsed.reason;
+      if (parsed.kind === 'record') {
         const firstIdx = this.nextIdx;
-        this.nextIdx += record.lineCount;
-        this.offset += record.size;
+        this.nextIdx += parsed.record.lineCount;
+        this.offset += parsed.record.size;
         if (this.nextIdx <= idx) continue;
-        this.decoded = { firstIdx, lines: decodeLines(record, chunk) };
+        this.decoded = { firstIdx, lines: decodeLines(parsed.record, this.buffer) };
         return undefined;
       }
-      if (parsed.kind === 'corrupt') return parsed.reason;
-      if (parsed.kind === 'partial') want = Math.max(SEGMENT_READ_CHUNK_BYTES, parsed.needBytes);
+      // The next record is not (wholly) in the buffer: read ahead from its start.
+      if (parsed.needBytes > available) return 'the segment ends inside a record';
+      const length = Math.min(Math.max(SEGMENT_READ_CHUNK_BYTES, parsed.needBytes), available);
+      this.buffer = await readUpTo(this.file, length, this.offset);
+      this.bufferStart = this.offset;
+      if (this.buffer.length < length) return 'the segment file is shorter than written';
     }
   }
 }

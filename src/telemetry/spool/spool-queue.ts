@@ -25,7 +25,9 @@ import { WaitingLines } from './waiting-lines.js';
  *
  * Appends never touch the disk: `push` is O(1) in memory, and a timer writes what accumulated as one batch
  * WRITE_DELAY_MS later; lines that arrive while a write (or its fsync) runs go into the next one, so a slow
- * disk gets fewer, larger writes rather than a queue of them. All file work is asynchronous.
+ * disk gets fewer, larger writes rather than a queue of them. All file work is asynchronous. Memory stays
+ * bounded by `capacity` lines: should more than that arrive before they could be written (a disk slower than
+ * the data, or one burst that never yields to the event loop), the oldest unwritten ones are dropped and counted.
  *
  * What survives a crash (a line is "accepted" — counted in linesSpooled — once its record is written, and
  * with fsync 'always' once it is also forced to the disk; at most WRITE_DELAY_MS plus one write after push):
@@ -241,7 +243,7 @@ export class SpoolQueue implements LineQueue {
       this.armAgeCheck();
       if (recovery.lines > 0) this.wake?.();
     } catch (error) {
-      this.fail('cannot open the spool directory', error);
+      this.fail('cannot open the spool', error);
     } finally {
       this.opening = undefined;
     }

@@ -144,7 +144,7 @@ describe('SpoolQueue', () => {
     const queue = newQueue(join(file, 'sink'), clock, { capacity: 100 });
     push(queue, 0, 150);
     await settle(queue, clock);
-    expect(queue.spoolStatus()).toMatchObject({ spoolError: expect.stringMatching(/^cannot open the spool directory: .*(ENOTDIR|EEXIST)/) as unknown, linesSpooled: 0 });
+    expect(queue.spoolStatus()).toMatchObject({ spoolError: expect.stringMatching(/^cannot open the spool: .*(ENOTDIR|EEXIST)/) as unknown, linesSpooled: 0 });
     expect(queue.dropped).toBe(50);
     expect(await drainLane(queue, 'live')).toEqual(lines(50, 150));
     push(queue, 150, 160);

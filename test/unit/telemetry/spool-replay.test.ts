@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/log.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { silentLogger, type Logger } from '../../../src/log.js';
 import { BatchingSink, type SendOutcome } from '../../../src/telemetry/batching-sink.js';
 import { ReplayPacer } from '../../../src/telemetry/replay-pacer.js';
 import { SpoolQueue } from '../../../src/telemetry/spool/spool-queue.js';
@@ -24,10 +28,10 @@ interface Call {
 }
 
 /** A BatchingSink over a SpoolQueue on virtual time; the server is a switch. */
-async function spooledSink(existingDir?: string) {
+async function spooledSink(existingDir?: string, logger: Logger = silentLogger()) {
   const dir = existingDir ?? (await newDir());
   const clock = new VirtualClock(T0);
-  const queue = new SpoolQueue({ dir, capacity: 100_000, maxBytes: 1 << 30, maxAgeMs: 7 * DAY_MS, fsync: 'never', fsyncIntervalMs: 1000, clock, logger: silentLogger() });
+  const queue = new SpoolQueue({ dir, capacity: 100_000, maxBytes: 1 << 30, maxAgeMs: 7 * DAY_MS, fsync: 'never', fsyncIntervalMs: 1000, clock, logger });
   const calls: Call[] = [];
   const server = { up: false, answer: OK };
   const sink = new BatchingSink({
@@ -139,6 +143,27 @@ describe('replay after an outage, on virtual time', () => {
     expect(second.sink.status()).toMatchObject({ linesBuffered: 0, backlogLines: 0 });
     await second.clock.advance(10_000);
     expect(second.calls).toHaveLength(0);
+  });
+
+  it('with a spool directory that cannot be created: live lines still go out, the error shows in status and logs', async () => {
+    const file = join(await newDir(), 'a-file');
+    await writeFile(file, 'x');
+    const logged: Array<{ level: number; msg: string }> = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged.push(JSON.parse(chunk.toString('utf8')) as { level: number; msg: string });
+        done();
+      },
+    });
+    const { clock, calls, server, sink } = await spooledSink(join(file, 'spool'), pino({ level: 'info' }, stream));
+    server.up = true;
+    for (let i = 0; i < 20; i++) sink.append(`live${i}`);
+    await clock.advance(FLUSH_MS);
+    expect(calls.flatMap((c) => c.lines)).toHaveLength(20);
+    expect(sink.status()).toMatchObject({ linesWritten: 20, linesDropped: 0, spoolError: expect.stringMatching(/^cannot open the spool: /) as unknown });
+    expect(sink.status().lastError).toBe(sink.status().spoolError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logged.some((r) => r.level === 50 && r.msg.startsWith('cannot open the spool'))).toBe(true);
   });
 
   it('replays lines found in the spool at start-up at the paced rate', async () => {

@@ -1,4 +1,4 @@
-import { appendFile, readdir, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, readdir, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SegmentLog, type DroppedLines } from '../../../src/telemetry/spool/segment-log.js';
@@ -80,6 +80,24 @@ describe('SegmentLog', () => {
     expect((await stat(path)).size).toBeLessThan(whole - 7); // truncated to the last whole record
     await log.append(0, lines(100, 105)); // new lines go on after it
     expect(await readAll(log, -10)).toEqual([...lines(0, 10), ...lines(100, 105)]);
+  });
+
+  it('reports lines behind a record damaged on disk as dropped, never as lines, and reads on in the next segment', async () => {
+    const dir = await spoolDir();
+    const { log } = await openLog(dir, { segmentBytes: 1200 });
+    for (let i = 0; i < 100; i += 10) await log.append(i, lines(i, i + 10));
+    const [first] = await segmentFiles(dir);
+    const file = await open(join(dir, first as string), 'r+');
+    const insideSecondRecord = 460; // after the 8-byte magic, the first record (~390 bytes) and the second's header
+    await file.write(Buffer.from('#'), 0, 1, insideSecondRecord);
+    await file.close();
+
+    const read = await log.read(0, 100);
+    expect(read?.lines).toEqual(lines(0, 10));
+    expect(read?.dropped).toEqual([{ fromIdx: 10, toIdx: expect.any(Number) as unknown, reason: 'damaged' }]);
+    const resumeAt = read?.dropped[0]?.toIdx ?? 0;
+    expect(resumeAt).toBeGreaterThan(10); // the rest of the damaged segment
+    expect(await readAll(log, 10)).toEqual(lines(resumeAt, 100));
   });
 
   it('drops the oldest segments past maxBytes and says which lines went', async () => {

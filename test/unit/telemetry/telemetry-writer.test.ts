@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import type { InfluxV1SinkConfig } from '../../../src/config/schema.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { InfluxV1SinkConfig, InfluxV2SinkConfig, SpoolConfig } from '../../../src/config/schema.js';
 import type { Sample } from '../../../src/points/sample.js';
 import { TelemetryWriter } from '../../../src/telemetry/telemetry-writer.js';
 import { VirtualClock } from '../../../src/time/clock.js';
+import { tempDir } from './spool-fixtures.js';
 
 /** A logger whose records land in an array. */
 function capturingLogger() {
@@ -119,5 +120,29 @@ describe('TelemetryWriter', () => {
     await writer.stop();
     writer.write(poll('p1', 1000));
     expect(writer.status()[0]).toMatchObject({ linesBuffered: 0, linesDropped: 1, linesWritten: 0 });
+  });
+
+  it('with `spool` in the config, v1 and v2 sinks alike keep unsent lines on disk for the next start', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const spool: SpoolConfig = { dir, maxBytes: 1024 ** 3, maxAgeMs: 86_400_000, fsync: 'interval', fsyncIntervalMs: 1000, replayLinesPerSecond: 50_000 };
+      const v2: InfluxV2SinkConfig = { ...SINK, id: 'v2', type: 'influxdb-v2', org: '', bucket: 'b', spool };
+      const sinks = [{ ...SINK, spool }, v2];
+      const { logger } = capturingLogger();
+      const first = new TelemetryWriter({ site: 'hq', sinks, clock: new VirtualClock(), logger });
+      first.registerDevice('p1', 'pump');
+      for (let ts = 0; ts < 5000; ts += 1000) first.write(poll('p1', ts));
+      await first.stop(); // never started: nothing sent, everything kept
+      expect(first.status().map((s) => [s.id, s.linesDropped, s.linesBuffered, s.spoolLines])).toEqual([
+        ['local', 0, 5, 5],
+        ['v2', 0, 5, 5],
+      ]);
+
+      const second = new TelemetryWriter({ site: 'hq', sinks, clock: new VirtualClock(), logger });
+      await vi.waitFor(() => expect(second.status().map((s) => s.backlogLines)).toEqual([5, 5]));
+      await second.stop();
+    } finally {
+      await remove();
+    }
   });
 });
