@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { DeviceConfig } from '../../src/config/schema.js';
+import type { DeviceStatusEvent, LinkHealth } from '../../src/drivers/driver.js';
 import type { PointValue, Sample } from '../../src/points/sample.js';
 import { elevatorProfile } from '../../src/profiles/elevator.js';
 import { pumpProfile } from '../../src/profiles/pump.js';
@@ -109,4 +110,42 @@ export function expectServedValues(batchesOf: (device: string) => Sample[][]): v
     quality: 'bad',
     error: 'Modbus exception 2 (illegal data address) from unit 2 reading holding 0+1',
   });
+}
+
+export interface InteropRun {
+  batchesOf: (device: string) => Sample[][];
+  statuses: readonly DeviceStatusEvent[];
+  /** Link health taken at the end of the run, before stop(). */
+  health: LinkHealth;
+  settleMs: number;
+  pollMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Asserts what an interop run with `lift-1` (unit 1), `pump-1` (unit 2) and the unserved `ghost-1` shows:
+ * the served values, one offline event and bad samples for the ghost, and the ghost backed off so that the
+ * elevator keeps (nearly) every slot of its schedule — each probe of the silent unit holds the bus for one
+ * timeout, which can cost the elevator at most one slot.
+ */
+export function expectSilentUnitContained(run: InteropRun): void {
+  const { batchesOf, statuses, health, timeoutMs } = run;
+  expectServedValues(batchesOf);
+  const timeout = `timeout after ${timeoutMs} ms`;
+  const ghost = batchesOf('ghost-1')[0] ?? [];
+  expect(ghost).toHaveLength(pumpProfile.points.length);
+  expect(ghost.every((s) => s.quality === 'bad' && s.error === timeout)).toBe(true);
+
+  expect(statuses.filter((s) => s.device === 'lift-1').map((s) => s.online)).toEqual([true]);
+  expect(statuses.filter((s) => s.device === 'pump-1').map((s) => s.online)).toEqual([true]);
+  expect(statuses.filter((s) => s.device === 'ghost-1')).toEqual([{ device: 'ghost-1', online: false, ts: expect.any(Number) as number, error: timeout }]);
+
+  expect(batchesOf('lift-1').length).toBeGreaterThanOrEqual(run.settleMs / run.pollMs - 2);
+  const byDevice = new Map(health.devices.map((d) => [d.device, d]));
+  const ghostRequests = byDevice.get('ghost-1')?.requests ?? 0;
+  expect(ghostRequests).toBeLessThanOrEqual(3);
+  expect(byDevice.get('lift-1')).toMatchObject({ state: 'online', errors: 0 });
+  expect(byDevice.get('lift-1')?.overruns).toBeLessThanOrEqual(ghostRequests);
+  expect(byDevice.get('pump-1')).toMatchObject({ state: 'degraded' });
+  expect(byDevice.get('ghost-1')).toMatchObject({ state: 'offline', lastError: timeout });
 }
