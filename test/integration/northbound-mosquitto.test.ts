@@ -1,4 +1,3 @@
-import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../src/alarms/events.js';
@@ -10,6 +9,8 @@ import { NorthboundPublisher, type NorthboundPublisherContext } from '../../src/
 import { NorthboundTopics } from '../../src/northbound/topics.js';
 import { SystemClock } from '../../src/time/clock.js';
 import { startMosquitto, type MosquittoServer } from '../support/mosquitto.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { sleep, waitUntil } from '../support/wait.js';
 
 /**
  * The northbound publisher against a real Mosquitto (with persistence, as a production broker runs): the
@@ -17,7 +18,6 @@ import { startMosquitto, type MosquittoServer } from '../support/mosquitto.js';
  * broker is down.
  */
 
-const HOST = '127.0.0.1';
 const RECONNECT_PERIOD_MS = 100;
 const WAIT_TIMEOUT_MS = 20_000;
 /** Time for a message that should not come to show up anyway, before a test concludes it did not. */
@@ -78,7 +78,7 @@ async function startPublisher(options: Partial<NorthboundPublisherContext> = {})
 }
 
 async function flushed(publisher: NorthboundPublisher): Promise<void> {
-  await waitUntil(() => publisher.status().connected && publisher.status().queued === 0, 'the publisher has delivered everything');
+  await waitUntil(() => publisher.status().connected && publisher.status().queued === 0, 'the publisher has delivered everything', WAIT_TIMEOUT_MS);
 }
 
 function alarm(siteId: string, type: 'raise' | 'clear', rule: string, ts: number): AlarmEvent {
@@ -104,7 +104,7 @@ describe('northbound publisher against Mosquitto', () => {
   it('gives a late subscriber the current picture from retained messages, and only that', async () => {
     const { publisher, bus, topics } = await startPublisher({ units: (id) => (id === 'pump-1.flow' ? 'm3/h' : undefined) });
     const site = topics.base.split('/')[1] ?? '';
-    await waitUntil(() => publisher.status().connected, 'the publisher is connected');
+    await waitUntil(() => publisher.status().connected, 'the publisher is connected', WAIT_TIMEOUT_MS);
     const ts = Date.now();
     bus.emit('deviceStatus', { device: 'pump-1', online: true, ts });
     for (let poll = 0; poll < 3; poll++) bus.emit('samples', [{ point: 'pump-1.flow', value: 12.5, ts: ts + poll, quality: 'good' }]);
@@ -131,7 +131,8 @@ describe('northbound publisher against Mosquitto', () => {
   });
 
   it('leaves offline on the status topic through its last will when its connection dies abruptly', async () => {
-    const proxy = await startCuttableProxy(mosquitto.port);
+    const proxy = await TcpProxy.start(mosquitto.port);
+    cleanups.push(() => proxy.close());
     const { publisher, topics } = await startPublisher({ brokerUrl: proxy.url });
     const live = await Subscriber.connect(topics.status);
     await live.waitFor(() => live.last(topics.status)?.payload === 'online', 'online arrives');
@@ -152,13 +153,13 @@ describe('northbound publisher against Mosquitto', () => {
       const ts = Date.now();
       bus.emit('samples', Array.from({ length: pointCount }, (_, i) => ({ point: `pump-1.p${i}`, value, ts, quality: 'good' as const })));
     };
-    await waitUntil(() => publisher.status().connected, 'the publisher is connected');
+    await waitUntil(() => publisher.status().connected, 'the publisher is connected', WAIT_TIMEOUT_MS);
     poll(0);
     await flushed(publisher);
     expect(publisher.status().dropped).toBe(0);
 
     await mosquitto.pause();
-    await waitUntil(() => !publisher.status().connected, 'the publisher notices the broker is gone');
+    await waitUntil(() => !publisher.status().connected, 'the publisher notices the broker is gone', WAIT_TIMEOUT_MS);
     const alarms = Array.from({ length: 5 }, (_, i) => alarm(site, 'raise', `rule_${i}`, Date.now()));
     for (let round = 1; round <= 30; round++) {
       poll(round);
@@ -218,49 +219,8 @@ class Subscriber {
   }
 
   async waitFor(condition: () => boolean, what: string): Promise<void> {
-    await waitUntil(condition, what);
+    await waitUntil(condition, what, WAIT_TIMEOUT_MS);
   }
 }
 
-/** A TCP relay to the broker whose connections can be destroyed abruptly, without an MQTT DISCONNECT. */
-async function startCuttableProxy(targetPort: number): Promise<{ url: string; cut: () => void }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = tcpConnect(targetPort, HOST);
-    for (const [socket, other] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => {
-        sockets.delete(socket);
-        other.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
-  const cut = (): void => {
-    for (const socket of sockets) socket.destroy();
-  };
-  cleanups.push(async () => {
-    cut();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `mqtt://${HOST}:${address.port}`, cut };
-}
 
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_TIMEOUT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_TIMEOUT_MS} ms waiting until ${what}`);
-    await sleep(20);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -234,11 +234,5 @@ export async function startInfluxDb1(options: InfluxDb1Options = {}): Promise<In
   };
 }
 
-/** Polls `condition` every few ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Kept here for the telemetry tests that import it with the servers. */
+export { waitUntil } from './wait.js';

@@ -1,4 +1,3 @@
-import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../../src/alarms/events.js';
@@ -11,6 +10,8 @@ import { NorthboundPublisher, type NorthboundPublisherContext } from '../../../s
 import { NorthboundTopics } from '../../../src/northbound/topics.js';
 import type { Quality } from '../../../src/points/sample.js';
 import { VirtualClock } from '../../../src/time/clock.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 /**
  * The northbound publisher against the embedded broker, watched by a plain MQTT subscriber. A small TCP
@@ -71,12 +72,12 @@ async function startPublisher(url: string, options: Partial<NorthboundPublisherC
 }
 
 async function connected(publisher: NorthboundPublisher): Promise<void> {
-  await waitUntil(() => publisher.status().connected, 'the publisher is connected');
+  await waitUntil(() => publisher.status().connected, 'the publisher is connected', WAIT_TIMEOUT_MS);
 }
 
 /** Everything handed over has been acknowledged by the broker. */
 async function flushed(publisher: NorthboundPublisher): Promise<void> {
-  await waitUntil(() => publisher.status().connected && publisher.status().queued === 0, 'the publisher has delivered everything');
+  await waitUntil(() => publisher.status().connected && publisher.status().queued === 0, 'the publisher has delivered everything', WAIT_TIMEOUT_MS);
 }
 
 function sample(point: string, value: number | boolean | null, ts: number, quality: Quality = 'good') {
@@ -268,6 +269,7 @@ describe('northbound publisher (embedded broker)', { timeout: TEST_TIMEOUT_MS },
   it('leaves offline on the status topic through its last will when its connection dies abruptly, then comes back online', async () => {
     const { url, port } = await broker();
     const proxy = await TcpProxy.start(port);
+    cleanups.push(() => proxy.close());
     const { publisher } = await startPublisher(proxy.url);
     await connected(publisher);
     const live = await Subscriber.connect(url, topics.status);
@@ -276,7 +278,7 @@ describe('northbound publisher (embedded broker)', { timeout: TEST_TIMEOUT_MS },
     proxy.refuse(true);
     proxy.cut();
     await live.waitFor(() => live.last(topics.status)?.payload === 'offline', 'the broker publishes the will');
-    await waitUntil(() => !publisher.status().connected, 'the publisher notices');
+    await waitUntil(() => !publisher.status().connected, 'the publisher notices', WAIT_TIMEOUT_MS);
 
     proxy.refuse(false);
     await live.waitFor(() => live.last(topics.status)?.payload === 'online', 'online again after the reconnect');
@@ -286,10 +288,11 @@ describe('northbound publisher (embedded broker)', { timeout: TEST_TIMEOUT_MS },
   it('starts while the broker is down, bounds what it holds, never drops alarms, and catches up when the broker is back', async () => {
     const { url, port } = await broker();
     const proxy = await TcpProxy.start(port);
+    cleanups.push(() => proxy.close());
     proxy.refuse(true);
     const maxQueued = 40;
     const { publisher, bus, clock } = await startPublisher(proxy.url, { maxQueued });
-    await waitUntil(() => publisher.status().lastError !== null, 'a connection error is recorded');
+    await waitUntil(() => publisher.status().lastError !== null, 'a connection error is recorded', WAIT_TIMEOUT_MS);
     expect(publisher.status().connected).toBe(false);
 
     const t0 = clock.now();
@@ -327,6 +330,7 @@ describe('northbound publisher (embedded broker)', { timeout: TEST_TIMEOUT_MS },
   it('publishes the whole retained picture again after reconnecting to a broker that lost it', async () => {
     const first = await broker();
     const proxy = await TcpProxy.start(first.port);
+    cleanups.push(() => proxy.close());
     const { publisher, bus, clock } = await startPublisher(proxy.url);
     const t0 = clock.now();
     bus.emit('deviceStatus', { device: 'pump-1', online: true, ts: t0 });
@@ -340,7 +344,7 @@ describe('northbound publisher (embedded broker)', { timeout: TEST_TIMEOUT_MS },
     const second = await broker();
     proxy.retarget(second.port);
     proxy.cut();
-    await waitUntil(() => second.connectedClients() > 0, 'the publisher reconnects');
+    await waitUntil(() => second.connectedClients() > 0, 'the publisher reconnects', WAIT_TIMEOUT_MS);
     await flushed(publisher);
 
     const late = await Subscriber.connect(second.url, topics.all());
@@ -421,81 +425,8 @@ class Subscriber {
   }
 
   async waitFor(condition: () => boolean, what: string): Promise<void> {
-    await waitUntil(condition, what);
+    await waitUntil(condition, what, WAIT_TIMEOUT_MS);
   }
 }
 
-/** A TCP relay to a broker that can cut its connections abruptly, refuse new ones, or lead elsewhere. */
-class TcpProxy {
-  private readonly sockets = new Set<Socket>();
-  private refusing = false;
 
-  private constructor(
-    private readonly server: Server,
-    private targetPort: number,
-    readonly url: string,
-  ) {
-    server.on('connection', (client) => this.relay(client));
-  }
-
-  static async start(targetPort: number): Promise<TcpProxy> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
-    const proxy = new TcpProxy(server, targetPort, `mqtt://${HOST}:${address.port}`);
-    cleanups.push(() => proxy.close());
-    return proxy;
-  }
-
-  refuse(refusing: boolean): void {
-    this.refusing = refusing;
-  }
-
-  retarget(port: number): void {
-    this.targetPort = port;
-  }
-
-  /** Destroys every relayed connection on both sides, without an MQTT DISCONNECT. */
-  cut(): void {
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private relay(client: Socket): void {
-    if (this.refusing) {
-      // A reset, as from a port nobody listens on: the client sees an error, not a polite close.
-      client.resetAndDestroy();
-      return;
-    }
-    const upstream = tcpConnect(this.targetPort, HOST);
-    for (const [socket, other] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      this.sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        other.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  }
-}
-
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_TIMEOUT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_TIMEOUT_MS} ms waiting until ${what}`);
-    await sleep(10);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
