@@ -1,0 +1,3 @@
+export { AlarmLifecycle, type AlarmLifecycleOptions } from './manager.js';
+export { AlarmLifecycleError, isAlarmLifecycleError, type AlarmLifecycleErrorCode } from './errors.js';
+export type * from './types.js';
