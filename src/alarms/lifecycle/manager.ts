@@ -42,6 +42,9 @@ class AlarmTimer implements Timed {
   }
 }
 
+/** What the manager keeps of an alarm's latest raise event (all that snapshots and records use). */
+type RaiseInfo = Pick<AlarmEvent, 'site' | 'device' | 'priority' | 'message'>;
+
 interface AlarmEntry {
   alarmId: string;
   settings: AlarmSettings;
@@ -52,7 +55,7 @@ interface AlarmEntry {
   shelved?: ShelveInfo;
   suppressed?: SuppressionInfo;
   outOfService?: OutOfServiceInfo;
-  lastRaise?: AlarmEvent;
+  lastRaise?: RaiseInfo;
   raisedAt?: number;
   acknowledgedAt?: number;
   acknowledgedBy?: string;
@@ -128,6 +131,74 @@ export class AlarmLifecycle {
       if (entry.suppressed !== undefined) this.setSuppressed(alarmId, false, 'became life-safety');
     }
     this.syncReAlarm(entry);
+  }
+
+  /**
+   * Rebuilds alarms from snapshots taken before a restart (e.g. by the SQLite store), without emitting the
+   * transitions that led to them: they were recorded already. Call it on a new lifecycle, after `define` and
+   * after subscribing the store. An alarm already defined keeps its settings; any other gets `latched`,
+   * `lifeSafety` and `reAlarmMs` from its snapshot. Deadlines are taken up again on the Clock: shelve and
+   * out-of-service expiry at their `until`; re-alarm at `changedAt + reAlarmMs` (the re-alarm timer starts at
+   * the transition that made it due). Deadlines already past fire at once, oldest first, as ordinary
+   * transitions (`shelve-expired`, `oos-expired`, `re-alarm`) that the listeners see and the store records.
+   */
+  restore(snapshots: readonly AlarmSnapshot[]): void {
+    const now = this.clock.now();
+    const due: { at: number; seq: number; fire: () => void }[] = [];
+    const atOnce = (at: number, fire: () => void): void => {
+      due.push({ at, seq: due.length, fire });
+    };
+    for (const s of snapshots) {
+      const existing = this.alarms.get(s.alarmId);
+      if (existing !== undefined) {
+        this.timers.cancel(existing.shelveTimer);
+        this.timers.cancel(existing.oosTimer);
+        this.timers.cancel(existing.reAlarmTimer);
+      }
+      const settings: AlarmSettings = existing?.settings ?? {
+        ...(s.latched ? { latched: true } : {}),
+        ...(s.lifeSafety ? { lifeSafety: true } : {}),
+        ...(s.reAlarmMs !== undefined ? { reAlarmMs: s.reAlarmMs } : {}),
+      };
+      const entry = this.newEntry(s.alarmId, settings);
+      entry.active = s.state === 'unack-active' || s.state === 'ack-active';
+      entry.acknowledged = s.state === 'normal' || s.state === 'ack-active';
+      entry.conditionActive = s.conditionActive;
+      entry.changedAt = s.changedAt;
+      if (s.suppressed !== undefined) entry.suppressed = { ...s.suppressed };
+      if (s.shelved !== undefined) entry.shelved = { ...s.shelved };
+      if (s.outOfService !== undefined) entry.outOfService = { ...s.outOfService };
+      if (s.site !== undefined && s.device !== undefined && s.priority !== undefined) {
+        entry.lastRaise = { site: s.site, device: s.device, priority: s.priority, message: s.message ?? '' };
+      }
+      if (s.raisedAt !== undefined) entry.raisedAt = s.raisedAt;
+      if (s.acknowledgedAt !== undefined) entry.acknowledgedAt = s.acknowledgedAt;
+      if (s.acknowledgedBy !== undefined) entry.acknowledgedBy = s.acknowledgedBy;
+      this.alarms.set(s.alarmId, entry);
+
+      if (entry.shelved !== undefined) {
+        if (entry.shelved.until <= now) atOnce(entry.shelved.until, () => this.endShelve(entry, 'shelve-expired', undefined, undefined));
+        else this.timers.schedule(entry.shelveTimer, entry.shelved.until);
+      }
+      if (entry.outOfService !== undefined) {
+        if (entry.outOfService.until <= now) atOnce(entry.outOfService.until, () => this.endOutOfService(entry, 'oos-expired', undefined, undefined));
+        else this.timers.schedule(entry.oosTimer, entry.outOfService.until);
+      }
+      const reAlarmMs = entry.settings.reAlarmMs;
+      if (reAlarmMs !== undefined && reAlarmMs > 0 && stateOf(entry) === 'ack-active' && entry.conditionActive && isAnnunciated(entry)) {
+        const at = entry.changedAt + reAlarmMs;
+        if (at <= now) atOnce(at, () => this.reAlarm(entry));
+        else this.timers.schedule(entry.reAlarmTimer, at);
+      }
+    }
+    due.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    for (const d of due) {
+      try {
+        d.fire();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
   }
 
   // ---- rule events -------------------------------------------------------------------------------
