@@ -205,6 +205,17 @@ const BAD: unique symbol = Symbol('bad');
 type Value = ExprValue | typeof BAD;
 type Fn = (read: PointReader) => Value;
 
+/** A binary operation that is bad as soon as either operand is; the right side is not read if the left is bad. */
+function strict(l: Fn, r: Fn, combine: (a: ExprValue, b: ExprValue) => Value): Fn {
+  return (read) => {
+    const a = l(read);
+    if (a === BAD) return BAD;
+    const b = r(read);
+    if (b === BAD) return BAD;
+    return combine(a, b);
+  };
+}
+
 interface Node {
   type: ExprType;
   fn: Fn;
@@ -374,16 +385,7 @@ class Compiler {
       const l = this.expect(n.left, 'number', `operator ${op}`).fn;
       const r = this.expect(n.right, 'number', `operator ${op}`).fn;
       const cmp = comparator(op);
-      return {
-        type: 'boolean',
-        fn: (read) => {
-          const a = l(read);
-          if (a === BAD) return BAD;
-          const b = r(read);
-          if (b === BAD) return BAD;
-          return cmp(a as number, b as number);
-        },
-      };
+      return { type: 'boolean', fn: strict(l, r, (a, b) => cmp(a as number, b as number)) };
     }
     if (EQUALITY.has(op)) {
       const left = this.compile(n.left);
@@ -398,16 +400,7 @@ class Compiler {
       const l = left.fn;
       const r = right.fn;
       const equal = op === '==';
-      return {
-        type: 'boolean',
-        fn: (read) => {
-          const a = l(read);
-          if (a === BAD) return BAD;
-          const b = r(read);
-          if (b === BAD) return BAD;
-          return (a === b) === equal;
-        },
-      };
+      return { type: 'boolean', fn: strict(l, r, (a, b) => (a === b) === equal) };
     }
     if (ARITHMETIC.has(op)) {
       const l = this.expect(n.left, 'number', `operator ${op}`).fn;
@@ -415,14 +408,10 @@ class Compiler {
       const calc = arithmetic(op);
       return {
         type: 'number',
-        fn: (read) => {
-          const a = l(read);
-          if (a === BAD) return BAD;
-          const b = r(read);
-          if (b === BAD) return BAD;
+        fn: strict(l, r, (a, b) => {
           const v = calc(a as number, b as number);
           return Number.isFinite(v) ? v : BAD;
-        },
+        }),
       };
     }
     throw new ExpressionError(this.source, opPos, `operator ${op} is not allowed`);
