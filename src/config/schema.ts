@@ -114,7 +114,7 @@ export const DeviceSchema = Type.Object(
     id: Id,
     name: Type.Optional(Type.String()),
     location: Type.Optional(Type.String({ description: 'Building, floor, plant room' })),
-    type: Type.Union([Type.Literal('elevator'), Type.Literal('pump'), Type.Literal('access-controller'), Type.Literal('door')], {
+    type: Type.Union([Type.Literal('elevator'), Type.Literal('pump'), Type.Literal('access-controller'), Type.Literal('door'), Type.Literal('fire-panel')], {
       description: 'Equipment type; becomes the InfluxDB measurement',
     }),
     profile: Type.String({ minLength: 1, description: 'Profile id, e.g. pump-vfd-v1' }),

@@ -26,7 +26,7 @@ export type ByteOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
 
 export type PointKind = 'analog' | 'binary' | 'enum' | 'counter';
 
-export type EquipmentType = 'elevator' | 'pump' | 'access-controller' | 'door';
+export type EquipmentType = 'elevator' | 'pump' | 'access-controller' | 'door' | 'fire-panel';
 
 export type AlarmPriority = 'critical' | 'high' | 'medium' | 'low';
 
@@ -114,8 +114,40 @@ export interface MqttAvailability {
   heartbeatTimeoutMs?: number;
 }
 
+/**
+ * The rationalisation of an alarm (ISA-18.2): why it exists and what the person who receives it must do.
+ * It travels into every push.
+ */
+export interface AlarmRationale {
+  cause: string;
+  consequence: string;
+  action: string;
+}
+
+/** What every alarm definition may carry besides its condition (ISA-18.2 per-alarm settings). */
+export interface AlarmDefSettings {
+  rationale?: AlarmRationale;
+  /** Stays active after the condition clears, until an operator resets it. */
+  latched?: boolean;
+  /** Acknowledged but still active this long: the alarm annunciates again. */
+  reAlarmMs?: number;
+  /**
+   * Fire and life-safety signals: never delayed, grouped, shelved or suppressed. The rule compiler refuses
+   * an on-delay or a `suppressWhen` on such an alarm.
+   */
+  lifeSafety?: boolean;
+  /**
+   * Suppression by design: an expression over the device's points (the condition language of
+   * `src/rules/expr`); while it is true the alarm is still evaluated but not annunciated
+   * (e.g. `mode == "maintenance"`, `inspection_mode`).
+   */
+  suppressWhen?: string;
+  /** Id of the work-order template an occurrence opens (work orders). */
+  workOrder?: string;
+}
+
 /** A high or low limit on one point, with deadband and delays so it does not chatter. */
-export interface ThresholdDef {
+export interface ThresholdDef extends AlarmDefSettings {
   /** Stable id within the device, e.g. `discharge_pressure_low`. */
   id: string;
   point: string;
@@ -137,7 +169,7 @@ export interface ThresholdDef {
  * clears when the window holds fewer again (e.g. 5 refused badges at one door within 2 minutes; a forced
  * door is `count: 1`).
  */
-export interface EventRuleDef {
+export interface EventRuleDef extends AlarmDefSettings {
   id: string;
   event: string;
   count: number;
@@ -146,11 +178,70 @@ export interface EventRuleDef {
   message: string;
 }
 
+interface ConditionDefBase extends AlarmDefSettings {
+  /** Stable id within the device; shares the id space of thresholds and event rules. */
+  id: string;
+  priority: AlarmPriority;
+  message: string;
+  /** The condition must hold this long before the alarm raises. Default 0; refused on life-safety alarms. */
+  onDelayMs?: number;
+  /** The condition must be gone this long before the alarm clears. Default 0. */
+  offDelayMs?: number;
+}
+
+/**
+ * Discrete states: active while an enum or binary point is in one of `states` (enum state names, raw enum
+ * numbers, or booleans), e.g. an elevator's fault code, a life-safety point in `alarm`.
+ */
+export interface StateAlarmDef extends ConditionDefBase {
+  kind: 'state';
+  point: string;
+  states: PointValue[];
+}
+
+/**
+ * Rate of change: active while the point moves faster than `risePerMinute` (or falls faster than
+ * `fallPerMinute`, a positive number) in the point's unit per minute, measured over `windowMs`.
+ */
+export interface RateAlarmDef extends ConditionDefBase {
+  kind: 'rate';
+  point: string;
+  risePerMinute?: number;
+  fallPerMinute?: number;
+  /** The span the slope is measured over. */
+  windowMs: number;
+}
+
+/**
+ * An expression over several points of one device, in the safe compiled condition language
+ * (`discharge_pressure < 2 and running`).
+ */
+export interface ExpressionAlarmDef extends ConditionDefBase {
+  kind: 'expression';
+  when: string;
+}
+
+/**
+ * N occurrences within M: active while the condition `when` (an expression) has become true at least
+ * `count` times within the last `windowMs` (e.g. `running` started 6 times in an hour: a leaking jockey
+ * pump; a door re-opened 5 times in 10 minutes).
+ */
+export interface RepeatAlarmDef extends ConditionDefBase {
+  kind: 'repeat';
+  when: string;
+  count: number;
+  windowMs: number;
+}
+
+export type ConditionAlarmDef = StateAlarmDef | RateAlarmDef | ExpressionAlarmDef | RepeatAlarmDef;
+
 interface ProfileBase {
   id: string;
   equipment: EquipmentType;
   description: string;
   thresholds: ThresholdDef[];
+  /** Alarms on discrete states, rates of change, expressions and repeats (besides the thresholds). */
+  alarms?: ConditionAlarmDef[];
 }
 
 export interface ModbusProfile extends ProfileBase {
@@ -166,7 +257,37 @@ export interface MqttProfile extends ProfileBase {
   availability?: MqttAvailability;
 }
 
-export type DeviceProfile = ModbusProfile | MqttProfile;
+/** BACnet object types the driver reads. */
+export type BacnetObjectType =
+  | 'analog-input'
+  | 'analog-value'
+  | 'binary-input'
+  | 'binary-value'
+  | 'multi-state-input'
+  | 'multi-state-value'
+  | 'life-safety-point'
+  | 'life-safety-zone';
+
+/** The property a point reads; `present-value` unless said otherwise. */
+export type BacnetPointProperty = 'present-value' | 'mode' | 'tracking-value';
+
+/**
+ * A BACnet point: one property of one object. Enum points (multi-state, life-safety state and mode) name
+ * their states in `states`; binary objects are booleans (active = true).
+ */
+export interface BacnetPointDef extends PointDefBase {
+  object: { type: BacnetObjectType; instance: number };
+  property?: BacnetPointProperty;
+  /** Subscribe to COV for this point when the device offers it (default true); polled otherwise. */
+  cov?: boolean;
+}
+
+export interface BacnetProfile extends ProfileBase {
+  protocol: 'bacnet';
+  points: BacnetPointDef[];
+}
+
+export type DeviceProfile = ModbusProfile | MqttProfile | BacnetProfile;
 
 export type ProfileProtocol = DeviceProfile['protocol'];
 

@@ -210,6 +210,7 @@ function mergeById<T extends { id: string }>(
 function unknownRuleToDisable(id: string, profile: DeviceProfile): string {
   switch (profile.protocol) {
     case 'modbus':
+    case 'bacnet':
       return `no threshold "${id}" in profile ${profile.id} or in the device's thresholds`;
     case 'mqtt':
       return `no threshold or event rule "${id}" in profile ${profile.id} or in the device's thresholds or eventRules`;
