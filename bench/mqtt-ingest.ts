@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   const link: MqttLinkConfig = { id: 'bench', type: 'mqtt', keepaliveS: 60, reconnectPeriodMs: 1000, connectTimeoutMs: 5000, maxPayloadBytes: 65_536 };
   const driver = new MqttDriver({
     link, brokerUrl: broker.url, siteId: 'bench', devices: benchDevices(),
-    context: { clock: new SystemClock(), logger: silentLogger(), onSamples, onDeviceStatus: () => undefined, onEvents: () => undefined },
+    context: { clock: new SystemClock(), logger: silentLogger(), onSamples, onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined },
   });
   const results: RunResult[] = [];
   try {

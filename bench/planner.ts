@@ -143,7 +143,7 @@ async function measureOnTheWire(): Promise<Map<string, WireCount>> {
         count.notGood += samples.filter((s) => s.quality !== 'good').length;
         counts.set(device, count);
       };
-      const context = { clock, logger: silentLogger(), onSamples, onDeviceStatus: () => undefined, onEvents: () => undefined };
+      const context = { clock, logger: silentLogger(), onSamples, onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined };
       drivers.push(new ModbusDriver({ link, devices: onLink, context, transport }));
     }
     await Promise.all(drivers.map((d) => d.start()));

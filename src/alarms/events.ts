@@ -1,11 +1,21 @@
-import type { AlarmPriority } from '../profiles/types.js';
+import type { AlarmPriority, AlarmRationale } from '../profiles/types.js';
 import type { PointValue, Quality } from '../points/sample.js';
 
 /**
  * What the rules emit when a condition starts or stops. The alarm lifecycle (acknowledge, shelve,
  * notify) is built on these events; their shape is stable.
  */
-export type AlarmKind = 'threshold-high' | 'threshold-low' | 'comm-loss' | 'event-count';
+export type AlarmKind =
+  | 'threshold-high'
+  | 'threshold-low'
+  | 'comm-loss'
+  | 'event-count'
+  | 'state'
+  | 'rate'
+  | 'expression'
+  | 'repeat'
+  /** Raised by the device itself (a BACnet event notification), with the device's own state. */
+  | 'intrinsic';
 
 export interface AlarmEvent {
   type: 'raise' | 'clear';
@@ -30,4 +40,8 @@ export interface AlarmEvent {
   conditionSince: number;
   /** When the event was emitted, ms since epoch. */
   ts: number;
+  /** Fire and life-safety signals: never delayed, grouped, shelved or suppressed. */
+  lifeSafety?: boolean;
+  /** Why the alarm exists and what to do; travels into every push. */
+  rationale?: AlarmRationale;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AlarmEvent } from '../alarms/events.js';
 import type { Clock } from '../time/clock.js';
 import type { DeviceEvent } from '../points/device-event.js';
 import type { Sample } from '../points/sample.js';
@@ -16,6 +17,11 @@ export interface DriverContext {
   onDeviceStatus: (status: DeviceStatusEvent) => void;
   /** Called with events devices report (protocols that carry events, such as MQTT). Must not throw. */
   onEvents: (events: DeviceEvent[]) => void;
+  /**
+   * Called with alarms a device raises and clears itself (BACnet event notifications: intrinsic and
+   * algorithmic alarms), kind `intrinsic`. Must not throw.
+   */
+  onDeviceAlarms: (events: AlarmEvent[]) => void;
 }
 
 export interface DeviceStatusEvent {

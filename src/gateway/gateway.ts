@@ -103,6 +103,9 @@ export class Gateway {
       onSamples: (samples) => this.handleSamples(samples),
       onDeviceStatus: (status) => this.handleDeviceStatus(status),
       onEvents: (events) => this.handleEvents(events),
+      onDeviceAlarms: (events) => {
+        for (const event of events) this.handleAlarm(event);
+      },
     };
   }
 

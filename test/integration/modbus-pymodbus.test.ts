@@ -79,7 +79,7 @@ function runDriver(port: number, devices: Array<{ config: DeviceConfig; profile:
   const driver = new ModbusDriver({
     link: linkConfig(port),
     devices,
-    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined },
+    context: { clock: new SystemClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined, onDeviceAlarms: () => undefined },
   });
   const of = (id: string) => batches.filter((b) => b[0]?.point.startsWith(`${id}.`));
   return { driver, batches, statuses, of };

@@ -175,6 +175,7 @@ describe('MqttDriver against Mosquitto', () => {
         onSamples: (samples) => recording.batches.push({ at: Date.now(), samples: samples.map((s) => ({ ...s })) }),
         onDeviceStatus: (status) => recording.statuses.push({ ...status, at: Date.now() }),
         onEvents: (events) => recording.events.push(...events),
+        onDeviceAlarms: () => undefined,
       },
     });
 

@@ -70,6 +70,7 @@ class Recording {
       onSamples: (samples) => this.batches.push({ receivedAt: clock.now(), size: samples.length, samples: samples.map((s) => ({ ...s })) }),
       onDeviceStatus: (status) => this.statuses.push({ ...status, receivedAt: clock.now() }),
       onEvents: (events) => this.events.push(...events.map((e) => ({ ...e, receivedAt: clock.now() }))),
+      onDeviceAlarms: () => undefined,
     };
   }
 

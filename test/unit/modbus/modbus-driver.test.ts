@@ -227,7 +227,7 @@ function setup(options: { link?: Partial<ModbusTcpLinkConfig>; devices?: Array<{
     link: { ...LINK, ...options.link },
     devices,
     transport,
-    context: { clock, logger, onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined },
+    context: { clock, logger, onSamples: (s) => batches.push(s), onDeviceStatus: (s) => statuses.push(s), onEvents: () => undefined, onDeviceAlarms: () => undefined },
   });
   const batchesOf = (device: string) => batches.filter((b) => b[0]?.point.startsWith(`${device}.`));
   const sampleOf = (batch: Sample[] | undefined, point: string) => batch?.find((s) => s.point === point);

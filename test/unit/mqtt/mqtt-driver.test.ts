@@ -123,6 +123,7 @@ class Harness {
         onSamples: (samples) => this.batches.push(samples.map((s) => ({ ...s }))),
         onDeviceStatus: (status) => this.statuses.push(status),
         onEvents: (events) => this.events.push(...events),
+        onDeviceAlarms: () => undefined,
       },
     });
   }
@@ -281,6 +282,7 @@ describe('MqttDriver: points and events', () => {
         },
         onDeviceStatus: () => undefined,
         onEvents: () => undefined,
+        onDeviceAlarms: () => undefined,
       },
     });
     await h.driver.start();
@@ -485,7 +487,7 @@ describe('MqttDriver: link', () => {
       brokerUrl: `mqtt://127.0.0.1:${address.port}`,
       siteId: SITE,
       devices: site(),
-      context: { clock, logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined },
+      context: { clock, logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined },
     });
     try {
       await driver.start();
@@ -515,7 +517,7 @@ describe('MqttDriver: link', () => {
       brokerUrl: 'mqtts://127.0.0.1:1',
       siteId: SITE,
       devices: [],
-      context: { clock: h.clock, logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined },
+      context: { clock: h.clock, logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined },
     });
     await expect(driver.start()).rejects.toThrow(/MQTT link acs: cannot read tls.caFile no-such-dir\/ca.pem: ENOENT/);
     await driver.stop();
@@ -529,7 +531,7 @@ describe('MqttDriver: link', () => {
           brokerUrl: 'mqtt://127.0.0.1:1',
           siteId: SITE,
           devices: [device('door-z', doorProfile, { controller: 'z' })],
-          context: { clock: new VirtualClock(), logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined },
+          context: { clock: new VirtualClock(), logger: silentLogger(), onSamples: () => undefined, onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined },
         }),
     ).toThrow(/device door-z: topic acs\/\{controller\}\/door\/\{door\}\/state needs topic variable \{door\}/);
   });
@@ -598,7 +600,7 @@ describe('MqttDriver: TLS with a client certificate, and credentials', () => {
       brokerUrl: url,
       siteId: SITE,
       devices: [device('ctrl-a', accessControllerProfile, { controller: 'a' })],
-      context: { clock: new VirtualClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: () => undefined, onEvents: () => undefined },
+      context: { clock: new VirtualClock(), logger: silentLogger(), onSamples: (s) => batches.push(s), onDeviceStatus: () => undefined, onEvents: () => undefined, onDeviceAlarms: () => undefined },
     });
     await driver.start();
     return { driver, batches };
