@@ -2,6 +2,9 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayView } from './gateway-view.js';
+import type { AlarmService } from '../alarms/alarm-service.js';
+import { TokenAuth } from './auth.js';
+import { alarmManagementRoutes } from './routes/alarm-management.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
@@ -13,6 +16,10 @@ export interface AppOptions {
   version: string;
   /** Serves `GET /metrics` (Prometheus text format) when given. */
   metrics?: MetricsEndpoint;
+  /** The managed alarms (list, audit log, operator actions), when the gateway runs alarm management. */
+  alarms?: AlarmService;
+  /** Who may do what; without it nobody can write (every write answers 401). */
+  auth?: TokenAuth;
 }
 
 /**
@@ -29,6 +36,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'facility-gw API', version: options.version, description: 'Live state of a building gateway: devices, points, alarms, health.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
 
@@ -39,14 +47,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: 'internal error' });
     }
+    // RFC 6750: a 401 names the scheme it wants.
+    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="facility-gw"');
     return reply.code(status).send({ statusCode: status, error: error.code ?? 'Bad Request', message: error.message });
   });
 
   healthRoutes(app, options.gateway);
   deviceRoutes(app, options.gateway);
   alarmRoutes(app, options.gateway);
+  const auth = options.auth ?? new TokenAuth({ tokens: [], anonymousRead: true });
+  if (!auth.anonymousRead) {
+    // Every read needs a token too, except what load balancers and phones must reach without one.
+    const viewer = auth.require('viewer');
+    app.addHook('onRequest', async (request) => {
+      if (!isOpenPath(request.url)) await viewer(request);
+    });
+  }
+  if (options.alarms) alarmManagementRoutes(app, options.alarms, auth);
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;
+}
+
+/** /health (for load balancers and systemd) and acknowledge links (their signature is the credential). */
+function isOpenPath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? url;
+  return path === '/health' || path.startsWith('/ack/');
 }

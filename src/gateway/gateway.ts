@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { MqttLinkConfig, SiteConfig } from '../config/schema.js';
 import { ActiveAlarms } from '../alarms/active-alarms.js';
+import { AlarmService } from '../alarms/alarm-service.js';
+import { AlarmManagementSchema, withDefaults } from '../config/alarm-management-schema.js';
 import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
 import { MqttDriver, type MqttLinkStats } from '../drivers/mqtt/mqtt-driver.js';
@@ -51,6 +53,8 @@ export class Gateway {
   readonly clock: Clock;
   readonly points = new PointTable();
   readonly alarms = new ActiveAlarms();
+  /** Managed alarms (ISA-18.2 lifecycle, audit log), kept in the store. */
+  readonly alarmService: AlarmService;
   readonly events: EventBus<GatewayEvents>;
   readonly devices: readonly DeviceEntry[];
   readonly telemetry: TelemetryWriter;
@@ -89,6 +93,15 @@ export class Gateway {
       onAlarm: (event) => this.handleAlarm(event),
     });
 
+    this.alarmService = new AlarmService({
+      clock: options.clock,
+      logger: options.logger.child({ module: 'alarms' }),
+      settings: withDefaults(AlarmManagementSchema, options.config.alarmManagement),
+      // A config loaded from a file always names a store (default data/facility-gw.db); one built in code
+      // without `store` (tests, benchmarks) keeps alarm state in memory.
+      storePath: options.config.store?.path ?? ':memory:',
+    });
+
     this.telemetry = new TelemetryWriter({
       site: options.config.site.id,
       sinks: options.config.sinks,
@@ -117,6 +130,8 @@ export class Gateway {
   async start(): Promise<void> {
     this.startedAt = this.clock.now();
     const { config } = this;
+    // Alarm state first: the rules' first events must find the alarms as they were before the restart.
+    this.alarmService.start();
     if (needsEmbeddedBroker(config)) {
       this.broker = await startEmbeddedBroker({ ...config.embeddedBroker, logger: this.logger });
     }
@@ -163,6 +178,7 @@ export class Gateway {
     await this.northbound?.stop();
     await Promise.all(this.drivers.map((d) => d.stop()));
     this.rules.stop();
+    this.alarmService.stop();
     await this.telemetry.stop();
     await this.broker?.stop();
     this.logger.info('gateway stopped');
@@ -202,6 +218,7 @@ export class Gateway {
   private handleAlarm(event: AlarmEvent): void {
     this.alarmEventCount++;
     this.alarms.apply(event);
+    this.alarmService.onAlarmEvent(event);
     this.telemetry.writeAlarmEvent(event);
     const log = { alarmId: event.alarmId, priority: event.priority, value: event.value, limit: event.limit };
     if (event.type === 'raise') this.logger.warn(log, `alarm raised: ${event.message}`);

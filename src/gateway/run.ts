@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { buildApp } from '../api/app.js';
+import { TokenAuth } from '../api/auth.js';
+import { AuthSchema, withDefaults } from '../config/alarm-management-schema.js';
 import { loadConfigFile } from '../config/loader.js';
 import type { SiteConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
@@ -41,7 +44,7 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
       controlPort: 0,
       logger: logger.child({ module: 'simulator' }),
     });
-    config = simulator.siteConfig();
+    config = demoGatewayConfig(simulator.siteConfig(), logger);
     logger.info(
       { modbusPorts: simulator.ports, control: `http://127.0.0.1:${simulator.controlPort}` },
       'no --config given: running the simulated demo building in-process',
@@ -54,7 +57,8 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   const brokerUrl = gateway.embeddedBrokerUrl();
   if (simulator && brokerUrl !== undefined) await simulator.connectAccess(brokerUrl);
   const metrics = createGatewayMetrics(metricsSourceOf(gateway, options.version));
-  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version, metrics });
+  const auth = new TokenAuth(withDefaults(AuthSchema, config.auth));
+  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version, metrics, alarms: gateway.alarmService, auth });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;
   await app.listen({ host, port });
@@ -65,6 +69,22 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
     await gateway.stop();
     await simulator?.stop();
   });
+}
+
+/**
+ * The demo keeps its alarm state in data/facility-gw.db under the working directory, and has one admin
+ * token so that alarms can be acknowledged through the API: FACILITY_GW_DEMO_TOKEN, or a random one
+ * printed at start.
+ */
+function demoGatewayConfig(site: SiteConfig, logger: Logger): SiteConfig {
+  const fromEnv = process.env.FACILITY_GW_DEMO_TOKEN;
+  const token = fromEnv !== undefined && fromEnv.length >= 16 ? fromEnv : randomBytes(18).toString('base64url');
+  if (token !== fromEnv) logger.info(`demo admin token (set FACILITY_GW_DEMO_TOKEN to choose one): ${token}`);
+  return {
+    ...site,
+    store: { path: 'data/facility-gw.db' },
+    auth: { anonymousRead: true, tokens: [{ name: 'demo-admin', role: 'admin', token }] },
+  };
 }
 
 function installShutdown(logger: Logger, stop: () => Promise<void>): void {

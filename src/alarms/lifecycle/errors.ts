@@ -11,7 +11,8 @@ export type AlarmLifecycleErrorCode =
   | 'not-latched'
   | 'condition-active'
   | 'not-awaiting-reset'
-  | 'missing-operator';
+  | 'missing-operator'
+  | 'missing-comment';
 
 /**
  * A refused transition. The alarm's state is unchanged when this is thrown. `code` is for programs (the API

@@ -349,6 +349,13 @@ export class AlarmLifecycle {
     }, false);
   }
 
+  /** Records an operator's note on the alarm in the audit log; the state does not change. */
+  comment(alarmId: string, by: string, text: string): void {
+    const entry = this.require(alarmId, by);
+    if (text.trim() === '') throw new AlarmLifecycleError('missing-comment', alarmId, 'A comment needs some text.');
+    this.transition(entry, 'comment', { by, comment: text }, () => undefined, false);
+  }
+
   /** Suppression by design, driven by the caller's logic (e.g. the pump is off for maintenance). */
   setSuppressed(alarmId: string, suppressed: boolean, reason: string): void {
     const entry = this.alarms.get(alarmId);

@@ -50,6 +50,20 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'alarm_transition is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    description: 'audit log by time; state documents of other parts of the gateway (rule engine)',
+    sql: `
+      CREATE INDEX alarm_transition_ts ON alarm_transition (ts, seq);
+
+      -- One JSON document per key, replaced whole (e.g. the rule engine's pending delays and windows).
+      CREATE TABLE state_document (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** Applies the migrations `db` has not seen; returns the schema version afterwards. Safe to run again. */

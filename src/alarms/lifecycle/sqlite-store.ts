@@ -1,8 +1,20 @@
 import Database from 'better-sqlite3';
 import type { AlarmLifecycle } from './manager.js';
-import { migrate } from './migrations.js';
+import { MIGRATIONS, migrate, type Migration } from './migrations.js';
 import type { AlarmFlags, AlarmSnapshot, AlarmState, TransitionAction, TransitionRecord } from './types.js';
 import type { AlarmPriority } from '../../profiles/types.js';
+
+export interface HistoryQuery {
+  /** ms since epoch, inclusive; default: the beginning. */
+  from?: number | undefined;
+  /** ms since epoch, inclusive; default: the end. */
+  to?: number | undefined;
+  alarmId?: string | undefined;
+  /** Alarms of this device (alarm ids `<device>:<rule>`). */
+  device?: string | undefined;
+  limit?: number | undefined;
+  newestFirst?: boolean | undefined;
+}
 
 /** One row of the audit log. */
 export interface StoredTransition {
@@ -90,13 +102,13 @@ export class AlarmStore {
   }
 
   /** Opens (creating when needed) the database at `path` and brings its schema up to date. */
-  static open(path: string): AlarmStore {
+  static open(path: string, migrations: readonly Migration[] = MIGRATIONS): AlarmStore {
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
-      return new AlarmStore(db, migrate(db));
+      return new AlarmStore(db, migrate(db, migrations));
     } catch (err) {
       db.close();
       throw err;
@@ -131,6 +143,44 @@ export class AlarmStore {
         : this.db.prepare('SELECT * FROM alarm_transition WHERE alarm_id = ? ORDER BY seq').all(alarmId)
     ) as TransitionRow[];
     return rows.map(toStoredTransition);
+  }
+
+  /**
+   * The audit log of a period (by transition time `ts`, inclusive), oldest first, optionally of one alarm
+   * or of the alarms of one device; at most `limit` rows (the newest when `newestFirst`).
+   */
+  history(query: HistoryQuery): StoredTransition[] {
+    const where = ['ts >= @from', 'ts <= @to'];
+    if (query.alarmId !== undefined) where.push('alarm_id = @alarmId');
+    if (query.device !== undefined) where.push("substr(alarm_id, 1, length(@device) + 1) = @device || ':'");
+    const order = query.newestFirst === true ? 'DESC' : 'ASC';
+    const sql = `SELECT * FROM alarm_transition WHERE ${where.join(' AND ')} ORDER BY ts ${order}, seq ${order} LIMIT @limit`;
+    const rows = this.db.prepare(sql).all({
+      from: query.from ?? 0,
+      to: query.to ?? Number.MAX_SAFE_INTEGER,
+      alarmId: query.alarmId ?? null,
+      device: query.device ?? null,
+      limit: query.limit ?? -1,
+    }) as TransitionRow[];
+    return rows.map(toStoredTransition);
+  }
+
+  /** Replaces the JSON document kept under `key` (one transaction; durable when it returns). */
+  putDocument(key: string, value: unknown): void {
+    this.db
+      .prepare('INSERT INTO state_document (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(key, JSON.stringify(value), Date.now());
+  }
+
+  /** The JSON document kept under `key`, parsed; undefined when there is none. */
+  getDocument(key: string): unknown {
+    const row = this.db.prepare('SELECT value FROM state_document WHERE key = ?').get(key) as { value: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
+  }
+
+  /** The open database, for the stores that share its file (notifications, acknowledge links, work orders). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   close(): void {

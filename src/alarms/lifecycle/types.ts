@@ -26,7 +26,9 @@ export type TransitionAction =
   | 'reset'
   | 'suppress'
   | 'unsuppress'
-  | 're-alarm';
+  | 're-alarm'
+  /** An operator's note; changes nothing but the audit log. */
+  | 'comment';
 
 /** Per-alarm settings (from the alarm's definition / rationalisation). */
 export interface AlarmSettings {
