@@ -7,7 +7,7 @@ import type { AlarmEvent } from './events.js';
 import { AlarmLifecycle } from './lifecycle/manager.js';
 import type { Migration } from './lifecycle/migrations.js';
 import { AlarmStore, restoreLifecycle, type HistoryQuery, type StoredTransition } from './lifecycle/sqlite-store.js';
-import type { AlarmListFilter, AlarmSettings, AlarmSnapshot, TransitionListener, TransitionRecord } from './lifecycle/types.js';
+import type { AlarmListFilter, AlarmSettings, AlarmSnapshot, AlarmState, TransitionListener, TransitionRecord } from './lifecycle/types.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -22,6 +22,14 @@ export interface AlarmServiceOptions {
   migrations?: readonly Migration[];
   /** The per-alarm settings of the configured alarms (latched, re-alarm, life safety), by alarm id. */
   definitions?: ReadonlyMap<string, AlarmSettings>;
+}
+
+/** How many managed alarms are in each state and under each overlay, for /health and /metrics. */
+export interface AlarmStateCounts {
+  byState: Record<AlarmState, number>;
+  shelved: number;
+  suppressed: number;
+  outOfService: number;
 }
 
 export interface AlarmServiceHealth {
@@ -139,6 +147,17 @@ export class AlarmService {
 
   history(query: HistoryQuery): StoredTransition[] {
     return this.store.history(query);
+  }
+
+  counts(): AlarmStateCounts {
+    const counts: AlarmStateCounts = { byState: { normal: 0, 'unack-active': 0, 'ack-active': 0, 'rtn-unack': 0 }, shelved: 0, suppressed: 0, outOfService: 0 };
+    for (const a of this.lifecycle.list({ skipQuiet: false })) {
+      counts.byState[a.state]++;
+      if (a.shelved !== undefined) counts.shelved++;
+      if (a.suppressed !== undefined) counts.suppressed++;
+      if (a.outOfService !== undefined) counts.outOfService++;
+    }
+    return counts;
   }
 
   health(): AlarmServiceHealth {

@@ -80,7 +80,14 @@ export const HealthSchema = Type.Object({
       }),
     ),
   }),
-  alarms: Type.Object({ active: Type.Integer() }),
+  alarms: Type.Object({
+    active: Type.Integer({ description: 'Alarms whose rule condition is active now' }),
+    unacknowledged: Type.Integer({ description: 'Managed alarms waiting for an acknowledgement (unack-active and rtn-unack)' }),
+    shelved: Type.Integer(),
+    suppressed: Type.Integer(),
+    outOfService: Type.Integer(),
+    storeError: Nullable(Type.String({ description: 'Why alarm transitions could not be written to the store; the status is degraded while set' })),
+  }),
 });
 
 export const DeviceSummarySchema = Type.Object({

@@ -15,7 +15,10 @@ export class GatewayApiView implements GatewayView {
     const links = gw.linkHealth();
     const sinks = gw.telemetry.status();
     const northbound = gw.northboundStatus();
+    const alarmHealth = gw.alarmService.health();
+    const alarmCounts = gw.alarmService.counts();
     const degraded =
+      alarmHealth.storeError !== null ||
       links.some((l) => l.state !== 'connected' || l.devices.some((d) => d.state === 'offline')) ||
       sinks.some((s) => !s.connected || s.spoolError !== null) ||
       (northbound !== undefined && !northbound.connected);
@@ -30,7 +33,14 @@ export class GatewayApiView implements GatewayView {
       telemetry: { enabled: sinks.length > 0, sinks },
       rules: { rules: stats.rules, samplesEvaluated: stats.samplesIn, alarmEvents: stats.alarmEvents },
       mqtt: { embeddedBroker: gw.embeddedBrokerUrl() ?? null, northbound: gw.northboundStatus() ?? null },
-      alarms: { active: gw.alarms.list().length },
+      alarms: {
+        active: gw.alarms.list().length,
+        unacknowledged: alarmCounts.byState['unack-active'] + alarmCounts.byState['rtn-unack'],
+        shelved: alarmCounts.shelved,
+        suppressed: alarmCounts.suppressed,
+        outOfService: alarmCounts.outOfService,
+        storeError: alarmHealth.storeError,
+      },
     };
   }
 

@@ -7,7 +7,7 @@ import {
   type LinkFigures,
   NORTHBOUND_CHANNEL,
   type MetricsSource,
-  type NorthboundFigures,
+  type NotificationChannelFigures,
   type RuleFigures,
   type SinkFigures,
 } from './metrics-source.js';
@@ -195,14 +195,23 @@ function registerOutboundFamilies(registry: Registry, source: MetricsSource): vo
     read: seriesOf(northbound, noLabels, (n) => n.queued),
   });
 
-  const channel = (_n: NorthboundFigures) => ({ channel: NORTHBOUND_CHANNEL });
+  // Northbound MQTT carries every alarm too, so it counts as a channel beside the notifier's.
+  const channels = (): NotificationChannelFigures[] => [
+    ...northbound().map((n) => ({ channel: NORTHBOUND_CHANNEL, sent: n.published, failed: n.dropped, retried: 0 })),
+    ...(source.notificationChannels?.() ?? []),
+  ];
+  const channel = (c: NotificationChannelFigures) => ({ channel: c.channel });
   snapshotCounter({
-    registry, name: name('notifications_sent_total'), help: 'Notifications delivered, by channel (today only mqtt-northbound, which carries the alarms).', labelNames: ['channel'],
-    read: seriesOf(northbound, channel, (n) => n.published),
+    registry, name: name('notifications_sent_total'), help: 'Notifications delivered, by channel (mqtt-northbound and the alarm notification channels).', labelNames: ['channel'],
+    read: seriesOf(channels, channel, (c) => c.sent),
   });
   snapshotCounter({
-    registry, name: name('notifications_failed_total'), help: 'Notifications given up, by channel.', labelNames: ['channel'],
-    read: seriesOf(northbound, channel, (n) => n.dropped),
+    registry, name: name('notifications_failed_total'), help: 'Notifications given up after their retries, by channel.', labelNames: ['channel'],
+    read: seriesOf(channels, channel, (c) => c.failed),
+  });
+  snapshotCounter({
+    registry, name: name('notifications_retried_total'), help: 'Delivery attempts after the first, by channel.', labelNames: ['channel'],
+    read: seriesOf(channels, channel, (c) => c.retried),
   });
 
   const mqttLinks = () => source.mqttLinks?.() ?? [];
@@ -228,6 +237,23 @@ function registerAlarmFamilies(registry: Registry, source: MetricsSource): void 
       const byPriority = new Map<AlarmPriority, number>(PRIORITIES.map((p) => [p, 0]));
       for (const { priority } of source.activeAlarms()) byPriority.set(priority, (byPriority.get(priority) ?? 0) + 1);
       for (const [priority, count] of byPriority) emit({ priority }, count);
+    },
+  });
+  const states = () => presentOnly(source.alarmStates?.());
+  snapshotGauge({
+    registry, name: name('alarms_by_state'), help: 'Managed alarms by ISA-18.2 state (normal, unack-active, ack-active, rtn-unack).', labelNames: ['state'],
+    read: (emit) => {
+      for (const s of states()) for (const [state, count] of Object.entries(s.byState)) emit({ state }, count);
+    },
+  });
+  snapshotGauge({
+    registry, name: name('alarms_overlaid'), help: 'Managed alarms not annunciated, by overlay (shelved, suppressed, out-of-service).', labelNames: ['overlay'],
+    read: (emit) => {
+      for (const s of states()) {
+        emit({ overlay: 'shelved' }, s.shelved);
+        emit({ overlay: 'suppressed' }, s.suppressed);
+        emit({ overlay: 'out-of-service' }, s.outOfService);
+      }
     },
   });
   const counts = () => [source.alarmCounts()];

@@ -1,3 +1,4 @@
+import type { AlarmStateCounts } from '../alarms/alarm-service.js';
 import type { LinkHealth } from '../drivers/driver.js';
 import type { AlarmPriority } from '../profiles/types.js';
 import type {
@@ -28,6 +29,7 @@ export interface MetricsGateway {
   readonly ruleTiming: RuleTiming;
   ruleStats(): RuleFigures;
   mqttLinkStats(): readonly MqttLinkFigures[];
+  readonly alarmService?: { counts(): AlarmStateCounts };
 }
 
 /** Adapts a gateway to the narrow interface the metrics read; every call reads the gateway's state afresh. */
@@ -45,5 +47,9 @@ export function metricsSourceOf(gateway: MetricsGateway, version: string): Metri
   };
   source.rules = () => gateway.ruleStats();
   source.mqttLinks = () => gateway.mqttLinkStats();
+  if (gateway.alarmService !== undefined) {
+    const service = gateway.alarmService;
+    source.alarmStates = () => service.counts();
+  }
   return source;
 }

@@ -1,4 +1,5 @@
 import type { ActiveAlarmCounts } from '../alarms/active-alarms.js';
+import type { AlarmStateCounts } from '../alarms/alarm-service.js';
 import type { DeviceHealth, LinkHealth } from '../drivers/driver.js';
 import type { MqttLinkStats } from '../drivers/mqtt/mqtt-driver.js';
 import type { NorthboundStatus } from '../northbound/mqtt-publisher.js';
@@ -70,6 +71,17 @@ export interface MetricsSource {
   mqttLinks?: () => readonly MqttLinkFigures[];
   /** Rule-engine counters; optional because the gateway does not expose `RuleEngine.stats()` yet. */
   rules?: () => RuleFigures;
+  /** Managed alarms by ISA-18.2 state and overlay. */
+  alarmStates?: () => AlarmStateCounts;
+  /** Alarm notifications per channel (webhook, chat bots, e-mail), besides northbound MQTT. */
+  notificationChannels?: () => readonly NotificationChannelFigures[];
+}
+
+export interface NotificationChannelFigures {
+  channel: string;
+  sent: number;
+  failed: number;
+  retried: number;
 }
 
 /** Northbound MQTT is the only outbound channel today; notifications by e-mail or SMS will add their own. */

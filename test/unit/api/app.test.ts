@@ -14,7 +14,7 @@ const health: Health = {
   telemetry: { enabled: false, sinks: [] },
   rules: { rules: 3, samplesEvaluated: 10, alarmEvents: 1 },
   mqtt: { embeddedBroker: null, northbound: null },
-  alarms: { active: 1 },
+  alarms: { active: 1, unacknowledged: 1, shelved: 0, suppressed: 0, outOfService: 0, storeError: null },
 };
 
 const view: GatewayView = {

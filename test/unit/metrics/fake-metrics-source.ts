@@ -1,3 +1,4 @@
+import type { AlarmStateCounts } from '../../../src/alarms/alarm-service.js';
 import type { AlarmPriority } from '../../../src/profiles/types.js';
 import type {
   GatewayFigures,
@@ -5,6 +6,7 @@ import type {
   MetricsSource,
   MqttLinkFigures,
   NorthboundFigures,
+  NotificationChannelFigures,
   RuleFigures,
   SinkFigures,
 } from '../../../src/metrics/metrics-source.js';
@@ -20,6 +22,8 @@ export interface FakeGatewayState {
   alarmCounts: { raises: number; clears: number; unmatched: number };
   mqttLinks: MqttLinkFigures[];
   rules: RuleFigures;
+  alarmStates: AlarmStateCounts;
+  notificationChannels: NotificationChannelFigures[];
 }
 
 export function fakeGatewayState(): FakeGatewayState {
@@ -55,6 +59,8 @@ export function fakeGatewayState(): FakeGatewayState {
     alarmCounts: { raises: 11, clears: 8, unmatched: 1 },
     mqttLinks: [{ link: 'doors', messages: 500, unmatched: 12, oversize: 3 }],
     rules: { evaluated: 600, unchanged: 400, events: 19, listenerErrors: 0, pendingTimers: 2 },
+    alarmStates: { byState: { normal: 10, 'unack-active': 2, 'ack-active': 1, 'rtn-unack': 3 }, shelved: 1, suppressed: 2, outOfService: 0 },
+    notificationChannels: [{ channel: 'wecom-room', sent: 14, failed: 1, retried: 4 }],
   };
 }
 
@@ -71,5 +77,7 @@ export function fakeMetricsSource(state: FakeGatewayState, ruleTiming = new Rule
     alarmCounts: () => state.alarmCounts,
     mqttLinks: () => state.mqttLinks,
     rules: () => state.rules,
+    alarmStates: () => state.alarmStates,
+    notificationChannels: () => state.notificationChannels,
   };
 }

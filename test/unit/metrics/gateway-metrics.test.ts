@@ -42,10 +42,13 @@ const EXPECTED: [name: string, type: 'counter' | 'gauge', labels: Record<string,
   ['facility_gw_northbound_queued', 'gauge', {}, 8],
   ['facility_gw_notifications_sent_total', 'counter', { channel: 'mqtt-northbound' }, 77],
   ['facility_gw_notifications_failed_total', 'counter', { channel: 'mqtt-northbound' }, 6],
+  ['facility_gw_notifications_retried_total', 'counter', { channel: 'wecom-room' }, 4],
   ['facility_gw_mqtt_messages_total', 'counter', { link: 'doors' }, 500],
   ['facility_gw_mqtt_messages_unmatched_total', 'counter', { link: 'doors' }, 12],
   ['facility_gw_mqtt_messages_oversize_total', 'counter', { link: 'doors' }, 3],
   ['facility_gw_alarms_active', 'gauge', { priority: 'high' }, 2],
+  ['facility_gw_alarms_by_state', 'gauge', { state: 'rtn-unack' }, 3],
+  ['facility_gw_alarms_overlaid', 'gauge', { overlay: 'suppressed' }, 2],
   ['facility_gw_alarms_raised_total', 'counter', {}, 11],
   ['facility_gw_alarms_cleared_total', 'counter', {}, 8],
   ['facility_gw_alarm_events_unmatched_total', 'counter', {}, 1],
@@ -106,13 +109,13 @@ describe('gateway metrics', () => {
     expect(sampleValue(families, 'facility_gw_alarms_active', { priority: 'high' })).toBe(0);
   });
 
-  it('leaves out what the gateway does not have: spool, northbound, MQTT and rule counters', async () => {
+  it('leaves out what the gateway does not have: spool, northbound, MQTT, rule, alarm-state and notification counters', async () => {
     const state = fakeGatewayState();
     state.northbound = undefined;
     const sink = state.sinks[0];
     if (!sink) throw new Error('fixture has a sink');
     state.sinks = [{ ...sink, spoolLines: null, spoolBytes: Number.NaN, linesWritten: -1 }];
-    const { mqttLinks: _mqtt, rules: _rules, ...withoutOptional } = fakeMetricsSource(state);
+    const { mqttLinks: _mqtt, rules: _rules, alarmStates: _states, notificationChannels: _channels, ...withoutOptional } = fakeMetricsSource(state);
     const families = parseExposition(await createGatewayMetrics(withoutOptional, { processMetrics: false }).render());
     for (const name of [
       'facility_gw_spool_lines',
@@ -122,6 +125,7 @@ describe('gateway metrics', () => {
       'facility_gw_notifications_sent_total',
       'facility_gw_mqtt_messages_total',
       'facility_gw_rule_samples_evaluated_total',
+      'facility_gw_alarms_by_state',
     ]) {
       // Declared (so dashboards and alerts can name them) but without series.
       expect(families.get(name)?.samples, name).toEqual([]);
@@ -195,5 +199,14 @@ describe('gateway metrics', () => {
     expect(sampleValue(families, 'facility_gw_device_errors_total', { device: 'pump-1' })).toBe(4);
     expect(sampleValue(families, 'facility_gw_rule_samples_evaluated_total')).toBe(600);
     expect(families.get('facility_gw_mqtt_messages_total')?.samples).toEqual([]);
+  });
+});
+
+describe('notification metrics', () => {
+  it('count northbound MQTT and every notification channel side by side', async () => {
+    const families = await scrape(metricsFor(fakeGatewayState()));
+    expect(sampleValue(families, 'facility_gw_notifications_sent_total', { channel: 'wecom-room' })).toBe(14);
+    expect(sampleValue(families, 'facility_gw_notifications_failed_total', { channel: 'wecom-room' })).toBe(1);
+    expect(sampleValue(families, 'facility_gw_notifications_sent_total', { channel: 'mqtt-northbound' })).toBe(77);
   });
 });
