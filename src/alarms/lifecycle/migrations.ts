@@ -66,18 +66,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Applies the migrations `db` has not seen; returns the schema version afterwards. Safe to run again. */
+/**
+ * Applies the migrations `db` has not seen; returns the highest version applied. Safe to run again. Each
+ * part of the gateway sharing the database brings its own migrations, so a version is applied when it is
+ * missing, not only when it is above the highest one seen.
+ */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const current = (): number => (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
+  const applied = db.prepare('SELECT 1 FROM schema_version WHERE version = ?');
   const record = db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)');
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     // IMMEDIATE: two processes opening the same file cannot both apply a migration.
     db.transaction(() => {
-      if (m.version <= current()) return;
+      if (applied.get(m.version) !== undefined) return;
       db.exec(m.sql);
       record.run(m.version, m.description, Date.now());
     }).immediate();
   }
-  return current();
+  return (db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null }).v ?? 0;
 }

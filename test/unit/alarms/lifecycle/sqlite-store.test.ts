@@ -65,14 +65,19 @@ describe('AlarmStore: schema', () => {
     expect((c as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(2); // FULL
   });
 
-  it('applies a later migration to an existing database', () => {
+  it('applies a later migration to an existing database, and one another part brings with a lower version', () => {
     const db = new Database(':memory:');
     try {
-      expect(migrate(db)).toBe(1);
-      const next = [...MIGRATIONS, { version: 2, description: 'test', sql: 'CREATE TABLE extra (x INTEGER)' }];
-      expect(migrate(db, next)).toBe(2);
-      expect(migrate(db, next)).toBe(2);
-      expect(db.prepare('SELECT COUNT(*) AS n FROM schema_version').get()).toEqual({ n: 2 });
+      const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+      expect(migrate(db)).toBe(latest);
+      const next = [...MIGRATIONS, { version: latest + 2, description: 'test', sql: 'CREATE TABLE extra (x INTEGER)' }];
+      expect(migrate(db, next)).toBe(latest + 2);
+      expect(migrate(db, next)).toBe(latest + 2);
+      // Another part of the gateway, sharing the file, numbered its migration below one already applied.
+      const other = [...next, { version: latest + 1, description: 'other part', sql: 'CREATE TABLE other (y INTEGER)' }];
+      expect(migrate(db, other)).toBe(latest + 2);
+      expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'other'").get()).toEqual({ n: 1 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM schema_version').get()).toEqual({ n: MIGRATIONS.length + 2 });
     } finally {
       db.close();
     }
