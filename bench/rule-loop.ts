@@ -30,6 +30,10 @@
  * Measured like the samples: throughput over whole rounds including the clear timers that fire, latency
  * on every 8th `onEvent` in a separate phase. The issue sets no target for events; the figures are
  * printed for comparison and do not decide the exit code.
+ *
+ * Condition phase (last, on an engine of its own): the same sample stream plus a mode (enum) and a running
+ * flag (binary) per device, judged by state, expression and repeat alarms and a suppressWhen instead of
+ * thresholds (conditionProfile below). Measured like the samples; printed for comparison, no target.
  */
 import { ActiveAlarms } from '../src/alarms/active-alarms.js';
 import type { AlarmEvent } from '../src/alarms/events.js';
@@ -409,4 +413,130 @@ function runEventPhase(): void {
 }
 
 runEventPhase();
+
+// ---- condition phase: expression and state rules ----------------------------------------------------------
+
+/**
+ * The sample stream of the first phase on an engine of its own whose profile adds, per device, an operating
+ * mode (enum) and a running flag (binary) and, instead of thresholds, condition alarms: two state alarms,
+ * three expressions over several points (one with an on-delay), a repeat, and a suppressWhen. The mode and
+ * the running flag change now and then, so the state and suppression rules raise, clear and change too.
+ */
+function conditionProfile(): DeviceProfile {
+  const base = benchProfile();
+  const points: ModbusPointDef[] = [
+    ...(base.points as ModbusPointDef[]),
+    { name: 'mode', description: 'Mode', table: 'input', address: 100, type: 'enum', kind: 'enum', states: { 0: 'auto', 1: 'manual', 2: 'maintenance' } },
+    { name: 'running', description: 'Running', table: 'discrete', address: 0, type: 'bool', kind: 'binary' },
+  ];
+  const common = { priority: 'medium', message: 'bench' } as const;
+  return {
+    id: 'bench-cond-v1', protocol: 'modbus', equipment: 'pump', description: 'Synthetic benchmark profile with condition alarms', points, thresholds: [],
+    alarms: [
+      { kind: 'state', id: 'manual', point: 'mode', states: ['manual'], ...common },
+      { kind: 'state', id: 'stopped', point: 'running', states: [false], onDelayMs: 3 * SECOND_MS, ...common },
+      { kind: 'expression', id: 'hot_running', when: `p00 > ${CENTRE + 5} and running`, onDelayMs: 2 * SECOND_MS, ...common },
+      { kind: 'expression', id: 'spread', when: `abs(p04 - p05) > 8 or p06 < ${CENTRE - 6}`, suppressWhen: 'mode == "maintenance"', ...common },
+      { kind: 'expression', id: 'band', when: `p08 > ${CENTRE + 4} and p09 > ${CENTRE + 4} and mode != "maintenance"`, ...common },
+      { kind: 'repeat', id: 'p10_excursions', when: `p10 > ${CENTRE + 5}`, count: 3, windowMs: 60 * SECOND_MS, ...common },
+    ],
+  };
+}
+
+function runConditionPhase(): void {
+  const condClock = new VirtualClock();
+  let condRaises = 0;
+  let suppressionChanges = 0;
+  const condProfile = conditionProfile();
+  const condSite = siteOf(Array.from({ length: DEVICES }, (_, d) => ({ ...baseDevice(`pump-${d}`), profile: condProfile.id })));
+  const condRules = compileRules(condSite, (id) => (id === condProfile.id ? condProfile : undefined));
+  const condEngine = new RuleEngine({
+    site: 'bench',
+    rules: condRules,
+    clock: condClock,
+    logger: silentLogger(),
+    onAlarm: (event) => {
+      if (event.type === 'raise') condRaises++;
+    },
+    onSuppression: () => {
+      suppressionChanges++;
+    },
+  });
+  const modes = ['auto', 'manual', 'maintenance'] as const;
+  const discrete: Sample[] = [];
+  for (let d = 0; d < DEVICES; d++) {
+    discrete.push({ point: pointId(`pump-${d}`, 'mode'), value: 'auto', ts: 0, quality: 'good' });
+    discrete.push({ point: pointId(`pump-${d}`, 'running'), value: true, ts: 0, quality: 'good' });
+  }
+  const perCycle = POINTS + discrete.length;
+  const condLatencyNs = new Float64Array(Math.ceil((LATENCY_CYCLES * perCycle) / LATENCY_STRIDE) + 1);
+  let condLatencyCount = 0;
+  const feed = (sample: Sample, timed: boolean): void => {
+    if (timed) {
+      const start = process.hrtime.bigint();
+      condEngine.onSample(sample);
+      condLatencyNs[condLatencyCount++] = Number(process.hrtime.bigint() - start);
+    } else {
+      condEngine.onSample(sample);
+    }
+  };
+  const runCondCycles = (first: number, count: number, timeSamples: boolean): void => {
+    for (let c = first; c < first + count; c++) {
+      const tableCycle = c % TABLE_CYCLES;
+      const row = tableCycle * POINTS;
+      const ts = condClock.now();
+      let n = 0;
+      for (let k = 0; k < POINTS; k++) {
+        const sample = samples[k];
+        if (sample === undefined) continue;
+        sample.value = values[row + k] ?? 0;
+        sample.quality = QUALITY_CODES[qualities[row + k] ?? GOOD] ?? 'good';
+        sample.ts = ts;
+        feed(sample, timeSamples && n++ % LATENCY_STRIDE === 0);
+      }
+      for (let d = 0; d < DEVICES; d++) {
+        const mode = discrete[2 * d];
+        const running = discrete[2 * d + 1];
+        if (mode === undefined || running === undefined) continue;
+        // Each device changes mode every 40 cycles and stops for 5 cycles in 30, at its own phase.
+        mode.value = modes[Math.floor((c + d) / 40) % modes.length] ?? 'auto';
+        running.value = (c + d) % 30 >= 5;
+        mode.ts = ts;
+        running.ts = ts;
+        feed(mode, timeSamples && n++ % LATENCY_STRIDE === 0);
+        feed(running, timeSamples && n++ % LATENCY_STRIDE === 0);
+      }
+      condClock.advanceSync(POLL_INTERVAL_MS);
+    }
+  };
+
+  runCondCycles(0, WARMUP_CYCLES, false);
+  const condStart = process.hrtime.bigint();
+  runCondCycles(WARMUP_CYCLES, THROUGHPUT_CYCLES, false);
+  const condElapsedS = Number(process.hrtime.bigint() - condStart) / 1e9;
+  const condSamples = THROUGHPUT_CYCLES * perCycle;
+  runCondCycles(WARMUP_CYCLES + THROUGHPUT_CYCLES, LATENCY_CYCLES, true);
+  const sorted = condLatencyNs.subarray(0, condLatencyCount).sort();
+  const condStats = condEngine.stats();
+  const snapStart = process.hrtime.bigint();
+  const snapshotJson = JSON.stringify(condEngine.snapshotState());
+  const snapMs = Number(process.hrtime.bigint() - snapStart) / 1e6;
+
+  console.log(
+    `rule-loop conditions: ${fmt(DEVICES)} devices × ${POINTS_PER_DEVICE + 2} points, ${fmt(condRules.conditionAlarmCount)} condition alarms` +
+      ` (2 state, 3 expression, 1 repeat per device; ${fmt(condRules.suppressionsByDevice.size)} devices with a suppressWhen)`,
+  );
+  console.log(`  throughput      ${fmt(condSamples / condElapsedS)} samples/s (one thread; ${fmt(condSamples)} samples in ${fmt(condElapsedS, 2)} s)`);
+  console.log(
+    `  latency/sample  p50 ${fmt(percentile(sorted, 0.5) / 1000, 2)} µs   p99 ${fmt(percentile(sorted, 0.99) / 1000, 2)} µs` +
+      `   p99.9 ${fmt(percentile(sorted, 0.999) / 1000, 2)} µs   max ${fmt((sorted[sorted.length - 1] ?? Number.NaN) / 1000, 1)} µs` +
+      `   (${fmt(condLatencyCount)} samples timed, every ${LATENCY_STRIDE}th)`,
+  );
+  console.log(
+    `  alarm events    ${fmt(condStats.events)} (${fmt(condRaises)} raises); suppression changes ${fmt(suppressionChanges)}; listener errors ${condStats.listenerErrors}`,
+  );
+  console.log(`  snapshot        ${fmt(snapshotJson.length / 1024, 1)} KiB JSON, taken and serialised in ${fmt(snapMs, 1)} ms`);
+}
+
+runConditionPhase();
 if (!throughputOk || !latencyOk) process.exitCode = 1;

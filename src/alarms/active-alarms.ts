@@ -53,6 +53,11 @@ export class ActiveAlarms {
     }
   }
 
+  /** Puts back an alarm that was active before a restart, without counting it as a new raise. */
+  restore(alarm: ActiveAlarm): void {
+    this.active.set(alarm.alarmId, { ...alarm });
+  }
+
   get(alarmId: string): ActiveAlarm | undefined {
     const alarm = this.active.get(alarmId);
     return alarm === undefined ? undefined : { ...alarm };

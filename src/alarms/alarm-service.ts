@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import type { AlarmManagementConfig } from '../config/alarm-management-schema.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../time/clock.js';
+import { ChatterDetector, type ChatteringAlarm } from './chatter.js';
 import type { AlarmEvent } from './events.js';
+import { computeAlarmKpis, DEFAULT_FLOOD_RULE, type AlarmKpis } from './kpis.js';
 import { AlarmLifecycle } from './lifecycle/manager.js';
 import type { Migration } from './lifecycle/migrations.js';
 import { AlarmStore, restoreLifecycle, type HistoryQuery, type StoredTransition } from './lifecycle/sqlite-store.js';
@@ -22,6 +24,8 @@ export interface AlarmServiceOptions {
   migrations?: readonly Migration[];
   /** The per-alarm settings of the configured alarms (latched, re-alarm, life safety), by alarm id. */
   definitions?: ReadonlyMap<string, AlarmSettings>;
+  /** The site an alarm belongs to when its snapshot does not say (alarms never raised yet). */
+  site: string;
 }
 
 /** How many managed alarms are in each state and under each overlay, for /health and /metrics. */
@@ -52,6 +56,7 @@ export class AlarmService {
   private storeError: string | null = null;
   private listenerErrors = 0;
   private unsubscribeStore: (() => void) | undefined;
+  private readonly chatter: ChatterDetector;
 
   constructor(private readonly options: AlarmServiceOptions) {
     this.logger = options.logger;
@@ -64,12 +69,28 @@ export class AlarmService {
       settingsFor: (event) => (event.lifeSafety === true ? { lifeSafety: true } : undefined),
       onError: (err) => this.onListenerError(err),
     });
-    for (const [alarmId, settings] of options.definitions ?? []) this.lifecycle.define(alarmId, settings);
+    for (const [alarmId, d] of options.definitions ?? []) {
+      this.lifecycle.define(alarmId, { latched: d.latched === true, lifeSafety: d.lifeSafety === true, ...(d.reAlarmMs !== undefined ? { reAlarmMs: d.reAlarmMs } : {}) });
+    }
+    const { cycles, windowSeconds } = options.settings.chatter;
+    this.chatter = new ChatterDetector({
+      cycles,
+      windowMs: windowSeconds * 1000,
+      clock: options.clock,
+      onChange: (c) => {
+        if (c.type === 'start') this.logger.warn({ alarmId: c.alarmId, cycles: c.cycles }, 'alarm is chattering');
+        else this.logger.info({ alarmId: c.alarmId, peakCycles: c.peakCycles, since: c.since }, 'alarm stopped chattering');
+      },
+      onError: (err) => this.onListenerError(err),
+    });
   }
 
   /** Subscribes the store first and rebuilds the alarms kept in it; deadlines that passed fire now. */
   start(): void {
     this.unsubscribeStore = restoreLifecycle(this.lifecycle, this.store);
+    this.lifecycle.subscribe((t) => {
+      if (t.action === 'raise' || t.action === 'clear') this.chatter.record(t.alarmId, t.action, t.ts);
+    });
     const restored = this.lifecycle.list();
     if (restored.length > 0) this.logger.info({ alarms: restored.length }, 'alarm states restored from the store');
   }
@@ -160,11 +181,35 @@ export class AlarmService {
     return counts;
   }
 
+  /** Alarms chattering now (≥ the configured raise/clear cycles within the window). */
+  chattering(): ChatteringAlarm[] {
+    return this.chatter.chattering();
+  }
+
+  /**
+   * The ISA-18.2 measures of a period, from the audit log (kpis.ts defines each). The log is read from a
+   * flood window before `from`, so a flood running at `from` is seen as one.
+   */
+  kpis(from: number, to: number): AlarmKpis {
+    const transitions = this.store.history({ from: from - DEFAULT_FLOOD_RULE.windowMs, to });
+    const { cycles, windowSeconds } = this.options.settings.chatter;
+    return computeAlarmKpis({
+      transitions,
+      snapshots: this.store.loadAll(),
+      from,
+      to,
+      siteOf: (alarmId) => this.lifecycle.get(alarmId)?.site ?? this.options.site,
+      sites: [this.options.site],
+      chatter: { cycles, windowMs: windowSeconds * 1000 },
+    });
+  }
+
   health(): AlarmServiceHealth {
     return { storeError: this.storeError, listenerErrors: this.listenerErrors, unmatchedEvents: this.lifecycle.unmatched() };
   }
 
   stop(): void {
+    this.chatter.stop();
     this.lifecycle.stop();
     this.unsubscribeStore?.();
     this.store.close();

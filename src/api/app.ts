@@ -5,7 +5,10 @@ import type { GatewayView } from './gateway-view.js';
 import type { AlarmService } from '../alarms/alarm-service.js';
 import { TokenAuth } from './auth.js';
 import { alarmManagementRoutes } from './routes/alarm-management.js';
+import type { WorkOrderService } from '../workorders/service.js';
+import { ackRoutes, type AckRouteOptions } from './routes/ack.js';
 import { alarmRoutes } from './routes/alarms.js';
+import { workOrderRoutes } from './routes/work-orders.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes, type MetricsEndpoint } from './routes/metrics.js';
@@ -20,6 +23,12 @@ export interface AppOptions {
   alarms?: AlarmService;
   /** Who may do what; without it nobody can write (every write answers 401). */
   auth?: TokenAuth;
+  /** Work orders, when the gateway keeps them. */
+  workOrders?: { service: WorkOrderService; site: string };
+  /** Acknowledge links from pushes (`/ack/:token`), when configured. */
+  ackLinks?: AckRouteOptions;
+  /** The gateway's clock (queries that default to "now"). */
+  now?: () => number;
 }
 
 /**
@@ -30,7 +39,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Typed as Fastify's logger so the app is a plain FastifyInstance that route modules accept.
   const loggerInstance: FastifyBaseLogger = options.logger.child({ module: 'api' });
   // Per-request lines would flood the log of a gateway polled by dashboards every few seconds.
-  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  // maxParamLength: acknowledge-link tokens are about 200 characters, past Fastify's default of 100.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }), routerOptions: { maxParamLength: 4096 } });
 
   await app.register(swagger, {
     openapi: {
@@ -63,7 +73,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (!isOpenPath(request.url)) await viewer(request);
     });
   }
-  if (options.alarms) alarmManagementRoutes(app, options.alarms, auth);
+  const now = options.now ?? (() => Date.now());
+  if (options.alarms) alarmManagementRoutes(app, options.alarms, auth, now);
+  if (options.workOrders) workOrderRoutes(app, options.workOrders.service, auth, options.workOrders.site);
+  if (options.ackLinks) ackRoutes(app, options.ackLinks);
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

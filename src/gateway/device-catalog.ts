@@ -1,7 +1,7 @@
 import type { DeviceConfig, SiteConfig } from '../config/schema.js';
 import { pointId } from '../points/sample.js';
 import type { PointTable } from '../points/point-table.js';
-import type { DeviceProfile, ModbusProfile, MqttProfile } from '../profiles/types.js';
+import type { BacnetProfile, DeviceProfile, ModbusProfile, MqttProfile } from '../profiles/types.js';
 
 /** A configured device with its profile resolved. */
 export interface DeviceEntry {
@@ -18,6 +18,12 @@ export function isModbusEntry(entry: DeviceEntry): entry is ModbusDeviceEntry {
 
 export function isMqttEntry(entry: DeviceEntry): entry is MqttDeviceEntry {
   return entry.profile.protocol === 'mqtt';
+}
+
+export type BacnetDeviceEntry = DeviceEntry & { profile: BacnetProfile };
+
+export function isBacnetEntry(entry: DeviceEntry): entry is BacnetDeviceEntry {
+  return entry.profile.protocol === 'bacnet';
 }
 
 /** Resolves every device's profile. The config loader has already checked that each one exists. */

@@ -2,7 +2,14 @@ import type { Logger } from 'pino';
 import type { MqttLinkConfig, SiteConfig } from '../config/schema.js';
 import { ActiveAlarms } from '../alarms/active-alarms.js';
 import { AlarmService } from '../alarms/alarm-service.js';
-import { AlarmManagementSchema, withDefaults } from '../config/alarm-management-schema.js';
+import { AckLinkStore } from '../alarms/ack-link-store.js';
+import { AckLinks, resolveAckSecret } from '../alarms/ack-links.js';
+import { AlarmManagementSchema, withDefaults, type AlarmManagementConfig } from '../config/alarm-management-schema.js';
+import { WorkOrderService } from '../workorders/service.js';
+import { WorkOrderStore } from '../workorders/store.js';
+import type { CompiledAlarmDefinition } from '../rules/alarm-definition.js';
+import { RuleStateKeeper } from './rule-state-keeper.js';
+import { GATEWAY_MIGRATIONS } from './store-migrations.js';
 import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
 import { MqttDriver, type MqttLinkStats } from '../drivers/mqtt/mqtt-driver.js';
@@ -18,7 +25,7 @@ import type { DeviceEvent } from '../points/device-event.js';
 import { PointTable } from '../points/point-table.js';
 import type { Sample } from '../points/sample.js';
 import { findProfile as findBuiltInProfile } from '../profiles/index.js';
-import type { DeviceProfile } from '../profiles/types.js';
+import type { AlarmRationale, DeviceProfile } from '../profiles/types.js';
 import { compileRules } from '../rules/compile.js';
 import { RuleEngine, type RuleEngineStats } from '../rules/engine.js';
 import { TelemetryWriter } from '../telemetry/telemetry-writer.js';
@@ -55,6 +62,13 @@ export class Gateway {
   readonly alarms = new ActiveAlarms();
   /** Managed alarms (ISA-18.2 lifecycle, audit log), kept in the store. */
   readonly alarmService: AlarmService;
+  /** Work orders, in the same store. */
+  readonly workOrders: WorkOrderService;
+  /** Signed acknowledge links for pushes, when `alarmManagement.ackLinks` is configured. */
+  readonly ackLinks: AckLinks | undefined = undefined;
+  private readonly alarmSettings: AlarmManagementConfig;
+  private readonly alarmDefinitions: ReadonlyMap<string, CompiledAlarmDefinition>;
+  private readonly ruleState: RuleStateKeeper;
   readonly events: EventBus<GatewayEvents>;
   readonly devices: readonly DeviceEntry[];
   readonly telemetry: TelemetryWriter;
@@ -84,23 +98,47 @@ export class Gateway {
     definePoints(this.points, this.devices);
 
     const compiled = compileRules(options.config, findProfile);
-    this.ruleCount = compiled.thresholdCount + compiled.eventRuleCount + compiled.commLossByDevice.size;
+    this.alarmDefinitions = compiled.alarmDefinitions;
+    this.ruleCount = compiled.thresholdCount + compiled.eventRuleCount + compiled.conditionAlarmCount + compiled.commLossByDevice.size;
+
+    this.alarmSettings = withDefaults(AlarmManagementSchema, options.config.alarmManagement);
+    this.alarmService = new AlarmService({
+      clock: options.clock,
+      logger: options.logger.child({ module: 'alarms' }),
+      settings: this.alarmSettings,
+      // A config loaded from a file always names a store (default data/facility-gw.db); one built in code
+      // without `store` (tests, benchmarks) keeps alarm state in memory.
+      storePath: options.config.store?.path ?? ':memory:',
+      migrations: GATEWAY_MIGRATIONS,
+      site: options.config.site.id,
+      definitions: compiled.alarmDefinitions,
+    });
+    const database = this.alarmService.store.database;
+    this.workOrders = new WorkOrderService(new WorkOrderStore(database), options.clock, (err) =>
+      this.logger.error({ err }, 'work-order listener failed'),
+    );
+    const ackLinks = this.alarmSettings.ackLinks;
+    if (ackLinks !== undefined) {
+      const store = new AckLinkStore(database);
+      this.ackLinks = new AckLinks({
+        secret: resolveAckSecret(ackLinks.secret, store, options.clock),
+        baseUrl: ackLinks.baseUrl,
+        expiryMs: ackLinks.expiryMinutes * 60_000,
+        clock: options.clock,
+        store,
+      });
+    }
+
     this.rules = new RuleEngine({
       site: options.config.site.id,
       rules: compiled,
       clock: options.clock,
       logger: options.logger.child({ module: 'rules' }),
       onAlarm: (event) => this.handleAlarm(event),
+      onSuppression: (alarmId, suppressed, reason) => this.alarmService.setSuppressed(alarmId, suppressed, reason),
+      onStateChange: () => this.ruleState.changed(),
     });
-
-    this.alarmService = new AlarmService({
-      clock: options.clock,
-      logger: options.logger.child({ module: 'alarms' }),
-      settings: withDefaults(AlarmManagementSchema, options.config.alarmManagement),
-      // A config loaded from a file always names a store (default data/facility-gw.db); one built in code
-      // without `store` (tests, benchmarks) keeps alarm state in memory.
-      storePath: options.config.store?.path ?? ':memory:',
-    });
+    this.ruleState = new RuleStateKeeper(this.rules, this.alarmService.store, options.clock, options.logger.child({ module: 'rules' }));
 
     this.telemetry = new TelemetryWriter({
       site: options.config.site.id,
@@ -130,8 +168,11 @@ export class Gateway {
   async start(): Promise<void> {
     this.startedAt = this.clock.now();
     const { config } = this;
-    // Alarm state first: the rules' first events must find the alarms as they were before the restart.
+    // Alarm state first, then the rules' pending delays and windows: the first rule events must find the
+    // alarms as they were before the restart.
     this.alarmService.start();
+    this.restoreActiveAlarms();
+    this.ruleState.restore();
     if (needsEmbeddedBroker(config)) {
       this.broker = await startEmbeddedBroker({ ...config.embeddedBroker, logger: this.logger });
     }
@@ -177,11 +218,34 @@ export class Gateway {
     this.clock.clearTimeout(this.healthTimer);
     await this.northbound?.stop();
     await Promise.all(this.drivers.map((d) => d.stop()));
+    this.ruleState.flush();
     this.rules.stop();
     this.alarmService.stop();
     await this.telemetry.stop();
     await this.broker?.stop();
     this.logger.info('gateway stopped');
+  }
+
+  /** The alarms whose condition was active before a restart, back into the live list (/alarms/active). */
+  private restoreActiveAlarms(): void {
+    for (const s of this.alarmService.list({ skipQuiet: false })) {
+      const def = this.alarmDefinitions.get(s.alarmId);
+      if (!s.conditionActive || def === undefined || s.raisedAt === undefined) continue;
+      this.alarms.restore({
+        alarmId: s.alarmId,
+        site: s.site ?? this.config.site.id,
+        device: def.device,
+        rule: def.rule,
+        kind: def.kind,
+        priority: s.priority ?? def.priority,
+        message: s.message ?? def.message,
+        ...(def.point !== undefined ? { point: def.point } : {}),
+        lifeSafety: def.lifeSafety,
+        ...(def.rationale !== undefined ? { rationale: def.rationale } : {}),
+        conditionSince: s.raisedAt,
+        raisedAt: s.raisedAt,
+      });
+    }
   }
 
   /** Writes the gateway's own figures (links, sinks, alarms) to telemetry, for the gateway-health dashboard. */
@@ -233,6 +297,11 @@ export class Gateway {
 
   northboundStatus(): NorthboundStatus | undefined {
     return this.northbound?.status();
+  }
+
+  /** The rationalisation (cause, consequence, action) of an alarm, from its definition. */
+  rationaleOf(alarmId: string): AlarmRationale | undefined {
+    return this.alarmDefinitions.get(alarmId)?.rationale;
   }
 
   ruleStats(): RuleEngineStats {

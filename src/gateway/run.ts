@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { buildApp } from '../api/app.js';
-import { TokenAuth } from '../api/auth.js';
-import { AuthSchema, withDefaults } from '../config/alarm-management-schema.js';
 import { loadConfigFile } from '../config/loader.js';
 import type { SiteConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
@@ -11,7 +8,7 @@ import { SystemClock } from '../time/clock.js';
 import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
 import { parseScenarioArgs } from '../../simulator/scenario-args.js';
 import { Gateway } from './gateway.js';
-import { GatewayApiView } from './gateway-view.js';
+import { buildGatewayApp } from './gateway-app.js';
 
 export interface RunOptions {
   configPath?: string;
@@ -57,8 +54,7 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   const brokerUrl = gateway.embeddedBrokerUrl();
   if (simulator && brokerUrl !== undefined) await simulator.connectAccess(brokerUrl);
   const metrics = createGatewayMetrics(metricsSourceOf(gateway, options.version));
-  const auth = new TokenAuth(withDefaults(AuthSchema, config.auth));
-  const app = await buildApp({ gateway: new GatewayApiView(gateway), logger, version: options.version, metrics, alarms: gateway.alarmService, auth });
+  const app = await buildGatewayApp(gateway, { logger, version: options.version, metrics });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;
   await app.listen({ host, port });

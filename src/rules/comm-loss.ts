@@ -1,7 +1,8 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { DeviceStatusEvent } from '../drivers/driver.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import type { RuleContext } from './threshold.js';
+import { annotate, type EventAnnotations } from './alarm-definition.js';
+import type { RuleContext } from './delayed-alarm.js';
 import type { Timed } from './timer-queue.js';
 
 /**
@@ -21,7 +22,7 @@ import type { Timed } from './timer-queue.js';
 export const COMM_LOSS_RULE_ID = 'comm_loss';
 export const COMM_LOSS_PRIORITY: AlarmPriority = 'high';
 
-export interface CompiledCommLoss {
+export interface CompiledCommLoss extends EventAnnotations {
   /** `<deviceId>:comm_loss`. */
   alarmId: string;
   device: string;
@@ -34,6 +35,15 @@ export interface CompiledCommLoss {
 
 export type CommLossState = 'online' | 'pending-raise' | 'active';
 
+/** The part of a communication-loss rule's state that survives a restart: JSON-serialisable. */
+export interface CommLossSnapshot {
+  state: CommLossState;
+  conditionSince: number;
+  raisedAt: number;
+  /** When the pending raise started (engine clock); the delay resumes with what was left of it. */
+  pendingSince?: number;
+}
+
 export class CommLossRule implements Timed {
   readonly spec: CompiledCommLoss;
   state: CommLossState = 'online';
@@ -41,6 +51,8 @@ export class CommLossRule implements Timed {
   conditionSince = 0;
   /** When the alarm was raised (event ts); meaningful while active. */
   raisedAt = 0;
+  /** When the pending raise started (engine clock). */
+  pendingSince = 0;
 
   // Timed: owned by the TimerQueue.
   dueAt = 0;
@@ -52,6 +64,10 @@ export class CommLossRule implements Timed {
   constructor(spec: CompiledCommLoss, ctx: RuleContext) {
     this.spec = spec;
     this.ctx = ctx;
+  }
+
+  get alarmId(): string {
+    return this.spec.alarmId;
   }
 
   isActive(): boolean {
@@ -72,7 +88,9 @@ export class CommLossRule implements Timed {
     this.conditionSince = status.ts;
     if (this.spec.delayMs > 0) {
       this.state = 'pending-raise';
+      this.pendingSince = now;
       this.ctx.timers.schedule(this, now + this.spec.delayMs);
+      this.ctx.stateChanged?.();
     } else {
       this.raise(now);
     }
@@ -89,6 +107,25 @@ export class CommLossRule implements Timed {
     }
   }
 
+  snapshot(): CommLossSnapshot {
+    return {
+      state: this.state,
+      conditionSince: this.conditionSince,
+      raisedAt: this.raisedAt,
+      ...(this.state === 'pending-raise' ? { pendingSince: this.pendingSince } : {}),
+    };
+  }
+
+  /** Takes up a snapshot's state without emitting anything; a pending raise resumes its remaining delay. */
+  restore(snapshot: CommLossSnapshot): void {
+    this.ctx.timers.cancel(this);
+    this.state = snapshot.state;
+    this.conditionSince = snapshot.conditionSince;
+    this.raisedAt = snapshot.raisedAt;
+    this.pendingSince = snapshot.pendingSince ?? 0;
+    if (this.state === 'pending-raise') this.ctx.timers.schedule(this, this.pendingSince + this.spec.delayMs);
+  }
+
   private backOnline(ts: number, now: number): void {
     switch (this.state) {
       case 'online':
@@ -96,11 +133,13 @@ export class CommLossRule implements Timed {
       case 'pending-raise':
         this.ctx.timers.cancel(this);
         this.state = 'online';
+        this.ctx.stateChanged?.();
         return;
       case 'active':
         this.state = 'online';
         this.conditionSince = ts;
         this.ctx.emit(this.event('clear', now));
+        this.ctx.stateChanged?.();
         return;
     }
   }
@@ -109,21 +148,25 @@ export class CommLossRule implements Timed {
     this.state = 'active';
     this.raisedAt = now;
     this.ctx.emit(this.event('raise', now));
+    this.ctx.stateChanged?.();
   }
 
   private event(type: AlarmEvent['type'], now: number): AlarmEvent {
     const spec = this.spec;
-    return {
-      type,
-      alarmId: spec.alarmId,
-      site: this.ctx.site,
-      device: spec.device,
-      rule: spec.rule,
-      kind: 'comm-loss',
-      priority: spec.priority,
-      message: spec.message,
-      conditionSince: this.conditionSince,
-      ts: now,
-    };
+    return annotate(
+      {
+        type,
+        alarmId: spec.alarmId,
+        site: this.ctx.site,
+        device: spec.device,
+        rule: spec.rule,
+        kind: 'comm-loss',
+        priority: spec.priority,
+        message: spec.message,
+        conditionSince: this.conditionSince,
+        ts: now,
+      },
+      spec,
+    );
   }
 }

@@ -1,7 +1,11 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import type { RuleContext } from './threshold.js';
+import { annotate, type EventAnnotations } from './alarm-definition.js';
+import type { RuleContext } from './delayed-alarm.js';
+import { MAX_WINDOW_COUNT, SlidingWindow } from './sliding-window.js';
 import type { Timed } from './timer-queue.js';
+
+export { TimestampRing } from './sliding-window.js';
 
 /**
  * An event rule: counts one kind of device event (a refused badge, a forced door) in a sliding window and
@@ -32,7 +36,7 @@ import type { Timed } from './timer-queue.js';
  *   holds at least `count` events exactly when the `count`-th newest is still in it, and it drops below
  *   `count` exactly when that one ages out. Anything older is out of the window whenever it could matter.
  *   So each rule keeps a fixed ring of `count` timestamps, allocated once: counting allocates nothing,
- *   however many events arrive.
+ *   however many events arrive. The window is the one repeat alarms use too (sliding-window.ts).
  *
  * Events carry `value` = the number of events in the window (`count` on raise; on clear the number left,
  * which the ring knows exactly because it is below `count`), `limit` = `count`, and `conditionSince` =
@@ -41,10 +45,10 @@ import type { Timed } from './timer-queue.js';
  */
 
 /** Ring sizes above this are refused by the compiler: each counted event costs 8 bytes per device and rule. */
-export const MAX_EVENT_RULE_COUNT = 10_000;
+export const MAX_EVENT_RULE_COUNT = MAX_WINDOW_COUNT;
 
 /** An event rule as compiled from a profile and a device's config. Immutable; shared by engines. */
-export interface CompiledEventRule {
+export interface CompiledEventRule extends EventAnnotations {
   /** `<deviceId>:<ruleId>`. */
   alarmId: string;
   device: string;
@@ -62,74 +66,13 @@ export interface CompiledEventRule {
 
 export type EventRuleState = 'normal' | 'active';
 
-/**
- * The newest `capacity` timestamps in ascending order, in a fixed circular buffer. Appending in time order
- * is O(1); an out-of-order insert shifts only the entries newer than it.
- */
-export class TimestampRing {
-  readonly capacity: number;
-  private readonly times: Float64Array;
-  /** Index of the oldest entry. */
-  private start = 0;
-  private length = 0;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.times = new Float64Array(capacity);
-  }
-
-  size(): number {
-    return this.length;
-  }
-
-  isFull(): boolean {
-    return this.length === this.capacity;
-  }
-
-  /** The `index`-th oldest entry (0 = oldest); NaN when out of range. */
-  at(index: number): number {
-    if (index < 0 || index >= this.length) return Number.NaN;
-    return this.times[(this.start + index) % this.capacity] ?? Number.NaN;
-  }
-
-  oldest(): number {
-    return this.at(0);
-  }
-
-  newest(): number {
-    return this.at(this.length - 1);
-  }
-
-  /**
-   * Adds `ts`, dropping the oldest entry when full. Returns false (and changes nothing) when the ring is full
-   * and `ts` is not newer than its oldest entry: it would not be among the newest `capacity`.
-   */
-  insert(ts: number): boolean {
-    const full = this.length === this.capacity;
-    if (full && !(ts > this.at(0))) return false;
-    if (full) {
-      this.start = (this.start + 1) % this.capacity;
-      this.length--;
-    }
-    // Shift the entries newer than ts one place up; in time order there are none.
-    let index = this.length;
-    while (index > 0) {
-      const previous = this.at(index - 1);
-      if (!(previous > ts)) break;
-      this.times[(this.start + index) % this.capacity] = previous;
-      index--;
-    }
-    this.times[(this.start + index) % this.capacity] = ts;
-    this.length++;
-    return true;
-  }
-
-  /** Entries newer than `after` (the ones still in a window that starts after it). */
-  countNewerThan(after: number): number {
-    let n = 0;
-    for (let i = this.length - 1; i >= 0 && this.at(i) > after; i--) n++;
-    return n;
-  }
+/** The part of an event rule's state that survives a restart: JSON-serialisable. */
+export interface EventRuleSnapshot {
+  state: EventRuleState;
+  raisedAt: number;
+  lastValue: number;
+  /** The newest `count` event timestamps, oldest first. */
+  window: number[];
 }
 
 export class EventCountRule implements Timed {
@@ -146,12 +89,16 @@ export class EventCountRule implements Timed {
   heapIndex = -1;
 
   private readonly ctx: RuleContext;
-  private readonly ring: TimestampRing;
+  private readonly window: SlidingWindow;
 
   constructor(spec: CompiledEventRule, ctx: RuleContext) {
     this.spec = spec;
     this.ctx = ctx;
-    this.ring = new TimestampRing(spec.count);
+    this.window = new SlidingWindow(spec.count, spec.windowMs);
+  }
+
+  get alarmId(): string {
+    return this.spec.alarmId;
   }
 
   isActive(): boolean {
@@ -160,86 +107,100 @@ export class EventCountRule implements Timed {
 
   /** Timestamps held, at most `count`: what the rule remembers. For tests and debugging. */
   remembered(): number {
-    return this.ring.size();
+    return this.window.size();
   }
 
-  /** Counts one event with timestamp `ts`; `now` is the engine's clock. */
+  /**
+   * Counts one event with timestamp `ts`; `now` is the engine's clock. A counted event changes the state a
+   * restart must resume (the window), so it is reported through `stateChanged` like a raise or a clear.
+   */
   onEvent(ts: number, now: number): void {
     if (!Number.isFinite(ts)) return;
     // A real clock may run the clear timer a little late; an event in between must not hide the clear.
     if (this.state === 'active') this.clearIfDue(now);
-    if (!this.ring.insert(ts)) return;
+    if (!this.window.insert(ts)) return;
     switch (this.state) {
       case 'normal':
-        if (this.windowIsFull(now)) this.raise(now);
-        return;
+        if (this.window.isFull(now)) this.raise(now);
+        break;
       case 'active':
         // The clear timer checks the (only ever later) deadline when it fires.
-        return;
+        break;
     }
+    this.ctx.stateChanged?.();
   }
 
   /** The clear deadline came: clear, or wait longer if newer events keep the window full. */
   fire(now: number): void {
     switch (this.state) {
       case 'active':
-        if (!this.clearIfDue(now)) this.ctx.timers.schedule(this, this.windowFullUntil());
+        if (!this.clearIfDue(now)) this.ctx.timers.schedule(this, this.window.fullUntil());
         return;
       case 'normal':
         return;
     }
   }
 
+  snapshot(): EventRuleSnapshot {
+    return { state: this.state, raisedAt: this.raisedAt, lastValue: this.lastValue, window: this.window.timestamps() };
+  }
+
+  /**
+   * Takes up a snapshot's state without emitting anything. An active rule waits for its clear deadline
+   * again; one already past fires when the engine runs the due timers right after the restore.
+   */
+  restore(snapshot: EventRuleSnapshot): void {
+    this.ctx.timers.cancel(this);
+    this.window.restore(snapshot.window);
+    this.raisedAt = snapshot.raisedAt;
+    this.lastValue = snapshot.lastValue;
+    // An "active" snapshot whose window no longer holds `count` (a changed count) clears at once.
+    this.state = snapshot.state === 'active' ? 'active' : 'normal';
+    if (this.state === 'active') this.ctx.timers.schedule(this, this.window.size() < this.spec.count ? this.raisedAt : this.window.fullUntil());
+  }
+
   /** While active: clears if the window is no longer full at `now`; returns whether it cleared. */
   private clearIfDue(now: number): boolean {
-    const until = this.windowFullUntil();
+    const until = this.window.size() < this.spec.count ? now : this.window.fullUntil();
     if (until > now) return false;
     this.ctx.timers.cancel(this);
     this.clear(until, now);
     return true;
   }
 
-  /** While active (the ring is full): when the oldest of the `count` newest events leaves the window. */
-  private windowFullUntil(): number {
-    return this.ring.oldest() + this.spec.windowMs;
-  }
-
-  /** True when the ring holds `count` events and the oldest of them is still in the window. */
-  private windowIsFull(now: number): boolean {
-    if (!this.ring.isFull()) return false;
-    const windowEnd = Math.max(now, this.ring.newest());
-    return this.ring.oldest() > windowEnd - this.spec.windowMs;
-  }
-
   private raise(now: number): void {
     this.state = 'active';
     this.raisedAt = now;
     this.lastValue = this.spec.count;
-    this.ctx.timers.schedule(this, this.windowFullUntil());
-    this.ctx.emit(this.event('raise', this.ring.oldest(), now));
+    this.ctx.timers.schedule(this, this.window.fullUntil());
+    this.ctx.emit(this.event('raise', this.window.oldest(), now));
   }
 
   private clear(droppedAt: number, now: number): void {
     this.state = 'normal';
-    this.lastValue = this.ring.countNewerThan(now - this.spec.windowMs);
+    this.lastValue = this.window.countAt(now);
     this.ctx.emit(this.event('clear', droppedAt, now));
+    this.ctx.stateChanged?.();
   }
 
   private event(type: AlarmEvent['type'], conditionSince: number, now: number): AlarmEvent {
     const spec = this.spec;
-    return {
-      type,
-      alarmId: spec.alarmId,
-      site: this.ctx.site,
-      device: spec.device,
-      rule: spec.rule,
-      kind: 'event-count',
-      priority: spec.priority,
-      message: spec.message,
-      value: this.lastValue,
-      limit: spec.count,
-      conditionSince,
-      ts: now,
-    };
+    return annotate(
+      {
+        type,
+        alarmId: spec.alarmId,
+        site: this.ctx.site,
+        device: spec.device,
+        rule: spec.rule,
+        kind: 'event-count',
+        priority: spec.priority,
+        message: spec.message,
+        value: this.lastValue,
+        limit: spec.count,
+        conditionSince,
+        ts: now,
+      },
+      spec,
+    );
   }
 }

@@ -1,7 +1,10 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { PointValue, Quality, Sample } from '../points/sample.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import type { Timed, TimerQueue } from './timer-queue.js';
+import { annotate, type EventAnnotations } from './alarm-definition.js';
+import { DelayedAlarm, type EpisodeState, type RuleContext } from './delayed-alarm.js';
+
+export type { RuleContext } from './delayed-alarm.js';
 
 /**
  * A threshold rule: one high or low limit on one point, with deadband, on-delay and off-delay.
@@ -14,7 +17,8 @@ import type { Timed, TimerQueue } from './timer-queue.js';
  *   raises; one sample at or below the limit cancels the pending raise, and the next crossing starts the
  *   delay again. Off-delay: the value must stay below `limit - deadband` for `offDelayMs` before the alarm
  *   clears; a sample back inside the deadband cancels the pending clear and the alarm stays active.
- * - One raise per episode and one clear: a settled state (normal, active) never emits twice.
+ * - One raise per episode and one clear: a settled state (normal, active) never emits twice. The delays
+ *   and episodes are the shared logic of every condition alarm (delayed-alarm.ts).
  * - Quality: only good samples are judged. A sample that is uncertain, bad or stale neither raises nor
  *   clears; it cancels a pending raise or clear, because a delay means "held continuously" and nobody saw
  *   the value in between. An active alarm stays active while its input is not good: the device's
@@ -29,7 +33,7 @@ import type { Timed, TimerQueue } from './timer-queue.js';
  */
 
 /** A threshold as compiled from a profile and a device's config. Immutable; shared by engines. */
-export interface CompiledThreshold {
+export interface CompiledThreshold extends EventAnnotations {
   /** `<deviceId>:<thresholdId>`. */
   alarmId: string;
   device: string;
@@ -47,53 +51,30 @@ export interface CompiledThreshold {
   offDelayMs: number;
 }
 
-export type ThresholdState = 'normal' | 'pending-raise' | 'active' | 'pending-clear';
-
-/** What a rule needs from the engine: where events go and where delays wait. Shared by all rules. */
-export interface RuleContext {
-  site: string;
-  timers: TimerQueue;
-  emit: (event: AlarmEvent) => void;
-}
+export type ThresholdState = EpisodeState;
 
 /** The state of one threshold in flat fields: evaluation allocates nothing unless it emits an event. */
-export class ThresholdRule implements Timed {
+export class ThresholdRule extends DelayedAlarm {
   readonly spec: CompiledThreshold;
-  state: ThresholdState = 'normal';
-  /** When the current raise (or clear) condition started, from the sample's timestamp. */
-  conditionSince = 0;
-  /** When the alarm was raised (event ts); meaningful while active or pending-clear. */
-  raisedAt = 0;
   /** Latest good value judged, reported in events. */
   lastValue: PointValue | null = null;
   lastQuality: Quality = 'good';
 
-  // Timed: owned by the TimerQueue.
-  dueAt = 0;
-  seq = 0;
-  heapIndex = -1;
-
-  private readonly ctx: RuleContext;
   private readonly isHigh: boolean;
   private readonly limit: number;
   /** Where an active alarm returns to normal: limit − deadband (high) or limit + deadband (low). */
   private readonly clearLimit: number;
-  private readonly onDelayMs: number;
-  private readonly offDelayMs: number;
 
   constructor(spec: CompiledThreshold, ctx: RuleContext) {
+    super(ctx, spec.onDelayMs, spec.offDelayMs);
     this.spec = spec;
-    this.ctx = ctx;
     this.isHigh = spec.kind === 'threshold-high';
     this.limit = spec.limit;
     this.clearLimit = this.isHigh ? spec.limit - spec.deadband : spec.limit + spec.deadband;
-    this.onDelayMs = spec.onDelayMs;
-    this.offDelayMs = spec.offDelayMs;
   }
 
-  /** True while the alarm is raised (including while its clear waits for the off-delay). */
-  isActive(): boolean {
-    return this.state === 'active' || this.state === 'pending-clear';
+  get alarmId(): string {
+    return this.spec.alarmId;
   }
 
   /**
@@ -108,78 +89,12 @@ export class ThresholdRule implements Timed {
     if (numeric === undefined) return;
     this.lastValue = sample.value;
     this.lastQuality = sample.quality;
-    switch (this.state) {
-      case 'normal':
-        if (this.beyondLimit(numeric)) {
-          this.conditionSince = sample.ts;
-          if (this.onDelayMs > 0) {
-            this.state = 'pending-raise';
-            this.ctx.timers.schedule(this, now + this.onDelayMs);
-          } else {
-            this.raise(now);
-          }
-        }
-        return;
-      case 'pending-raise':
-        if (!this.beyondLimit(numeric)) {
-          this.ctx.timers.cancel(this);
-          this.state = 'normal';
-        }
-        return;
-      case 'active':
-        if (this.backToNormal(numeric)) {
-          this.conditionSince = sample.ts;
-          if (this.offDelayMs > 0) {
-            this.state = 'pending-clear';
-            this.ctx.timers.schedule(this, now + this.offDelayMs);
-          } else {
-            this.clear(now);
-          }
-        }
-        return;
-      case 'pending-clear':
-        if (!this.backToNormal(numeric)) {
-          this.ctx.timers.cancel(this);
-          this.state = 'active';
-        }
-        return;
-    }
-  }
-
-  /**
-   * The input can no longer be observed (a sample that is not good, or the device went offline): a pending
-   * raise or clear is cancelled and the rule returns to its settled state. Settled states do not change.
-   */
-  interrupt(): void {
-    switch (this.state) {
-      case 'pending-raise':
-        this.ctx.timers.cancel(this);
-        this.state = 'normal';
-        return;
-      case 'pending-clear':
-        this.ctx.timers.cancel(this);
-        this.state = 'active';
-        return;
-      case 'normal':
-      case 'active':
-        return;
-    }
-  }
-
-  /** The on-delay or off-delay ran out with the condition held throughout. */
-  fire(now: number): void {
-    switch (this.state) {
-      case 'pending-raise':
-        this.raise(now);
-        return;
-      case 'pending-clear':
-        this.clear(now);
-        return;
-      case 'normal':
-      case 'active':
-        // Cancelled timers leave the queue, so this is not expected; nothing to do either way.
-        return;
-    }
+    // While the alarm is up the deadband applies: the condition holds until the value is back past it.
+    const state = this.state;
+    const holds = state === 'active' || state === 'pending-clear' ? !this.backToNormal(numeric) : this.beyondLimit(numeric);
+    // Hot path: a settled state that the judgement confirms changes nothing (most samples).
+    if ((state === 'normal' && !holds) || (state === 'active' && holds)) return;
+    this.observe(holds, sample.ts, now);
   }
 
   private beyondLimit(value: number): boolean {
@@ -190,34 +105,26 @@ export class ThresholdRule implements Timed {
     return this.isHigh ? value < this.clearLimit : value > this.clearLimit;
   }
 
-  private raise(now: number): void {
-    this.state = 'active';
-    this.raisedAt = now;
-    this.ctx.emit(this.event('raise', now));
-  }
-
-  private clear(now: number): void {
-    this.state = 'normal';
-    this.ctx.emit(this.event('clear', now));
-  }
-
-  private event(type: AlarmEvent['type'], now: number): AlarmEvent {
+  protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
     const spec = this.spec;
-    return {
-      type,
-      alarmId: spec.alarmId,
-      site: this.ctx.site,
-      device: spec.device,
-      point: spec.point,
-      rule: spec.rule,
-      kind: spec.kind,
-      priority: spec.priority,
-      message: spec.message,
-      value: this.lastValue,
-      quality: this.lastQuality,
-      limit: spec.limit,
-      conditionSince: this.conditionSince,
-      ts: now,
-    };
+    return annotate(
+      {
+        type,
+        alarmId: spec.alarmId,
+        site: this.ctx.site,
+        device: spec.device,
+        point: spec.point,
+        rule: spec.rule,
+        kind: spec.kind,
+        priority: spec.priority,
+        message: spec.message,
+        value: this.lastValue,
+        quality: this.lastQuality,
+        limit: spec.limit,
+        conditionSince: this.conditionSince,
+        ts: now,
+      },
+      spec,
+    );
   }
 }

@@ -64,6 +64,18 @@ export class TimerQueue {
     this.rearm();
   }
 
+  /**
+   * Fires at once whatever is due by the clock's time now (after a restore put deadlines in the past),
+   * instead of waiting for the Clock timer; a no-op while firing.
+   */
+  runDue(): void {
+    if (this.firing) return;
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    this.armedAtMs = Number.POSITIVE_INFINITY;
+    this.fireDue();
+  }
+
   /** Timers waiting to fire. */
   size(): number {
     return this.heap.length;

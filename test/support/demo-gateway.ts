@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app.js';
 import type { ActiveAlarmView, DevicePoints, PointReading } from '../../src/api/schemas.js';
 import type { AlarmEvent } from '../../src/alarms/events.js';
 import type { SiteConfig, SinkConfig } from '../../src/config/schema.js';
 import { Gateway } from '../../src/gateway/gateway.js';
-import { GatewayApiView } from '../../src/gateway/gateway-view.js';
+import { buildGatewayApp } from '../../src/gateway/gateway-app.js';
 import { silentLogger } from '../../src/log.js';
 import { createGatewayMetrics } from '../../src/metrics/gateway-metrics.js';
 import { metricsSourceOf } from '../../src/metrics/gateway-source.js';
@@ -43,7 +42,7 @@ export class DemoGateway {
     if (brokerUrl === undefined) throw new Error('the demo config should run the embedded broker');
     await sim.connectAccess(brokerUrl);
     const metrics = createGatewayMetrics(metricsSourceOf(gateway, 'test'), { processMetrics: false });
-    const app = await buildApp({ gateway: new GatewayApiView(gateway), logger: silentLogger(), version: 'test', metrics });
+    const app = await buildGatewayApp(gateway, { logger: silentLogger(), version: 'test', metrics });
     return new DemoGateway(sim, gateway, app);
   }
 

@@ -60,7 +60,7 @@ interface ActionRoute<B extends TSchema> {
  * the auth config (open by default); every write needs a token whose role allows it, and the token's name
  * is what the audit log records as the actor.
  */
-export function alarmManagementRoutes(app: FastifyInstance, alarms: AlarmService, auth: TokenAuth): void {
+export function alarmManagementRoutes(app: FastifyInstance, alarms: AlarmService, auth: TokenAuth, now: () => number): void {
   const read = auth.require('viewer');
   const IdParams = Type.Object({ id: Type.String() });
 
@@ -96,6 +96,45 @@ export function alarmManagementRoutes(app: FastifyInstance, alarms: AlarmService
       const { from, to, device, alarm, limit } = req.query;
       return alarms.history({ from: parseTime(from, 'from'), to: parseTime(to, 'to'), device, alarmId: alarm, limit, newestFirst: true });
     },
+  );
+
+  const KpiQuery = Type.Object(
+    {
+      from: Type.String({ description: 'ISO 8601 time or ms since the epoch' }),
+      to: Type.Optional(Type.String({ description: 'Default: now' })),
+    },
+    { additionalProperties: false },
+  );
+  app.get<{ Querystring: Static<typeof KpiQuery> }>(
+    '/alarms/kpis',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'ISA-18.2 alarm KPIs of a period: annunciated alarms per 10 minutes, % of time in flood, top-10 bad actors, chattering and standing alarms, priority distribution',
+        tags: ['alarms'],
+        querystring: KpiQuery,
+        response: { 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
+    async (req) => {
+      const from = parseTime(req.query.from, 'from') ?? 0;
+      const to = parseTime(req.query.to, 'to') ?? now();
+      if (to < from) throw new HttpError(400, 'bad-window', `to (${req.query.to ?? 'now'}) is before from (${req.query.from})`);
+      return alarms.kpis(from, to);
+    },
+  );
+
+  app.get(
+    '/alarms/chattering',
+    {
+      preHandler: read,
+      schema: {
+        summary: 'Alarms chattering now (3 or more raise/clear cycles within a minute, by default)',
+        tags: ['alarms'],
+        response: { 200: Type.Array(Type.Object({ alarmId: Type.String(), cycles: Type.Integer(), since: Type.Integer(), peakCycles: Type.Integer() })) },
+      },
+    },
+    async () => alarms.chattering(),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(

@@ -67,6 +67,11 @@ export interface CompiledExpression {
   /** Point names the expression may read, for indexing the expression by point. */
   readonly inputs: ReadonlySet<string>;
   evaluate(read: PointReader): ExpressionResult;
+  /**
+   * The result as a condition without allocating (for rules that evaluate on every change): true or false,
+   * or undefined when the result is unusable or not a boolean.
+   */
+  test(read: PointReader): boolean | undefined;
 }
 
 /** A compile error: the message names the expression and the 0-based character position. */
@@ -105,6 +110,10 @@ export function compileExpression(source: string, points: ReadonlyMap<string, Po
     evaluate(read: PointReader): ExpressionResult {
       const value = fn(read);
       return value === BAD ? { value: null, quality: 'bad' } : { value, quality: 'good' };
+    },
+    test(read: PointReader): boolean | undefined {
+      const value = fn(read);
+      return typeof value === 'boolean' ? value : undefined;
     },
   };
 }

@@ -56,6 +56,7 @@ describe('alarm management API', () => {
       logger: silentLogger(),
       settings: { maxShelveMinutes: 60, maxOutOfServiceHours: 24, chatter: { cycles: 3, windowSeconds: 60 } },
       storePath: ':memory:',
+      site: 'tower',
     });
     service.start();
     service.onAlarmEvent(raise('pump-1:discharge_pressure_low'));

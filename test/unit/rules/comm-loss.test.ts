@@ -23,6 +23,7 @@ function harness(delayMs = COMM_LOSS_DELAY_MS) {
     priority: 'high',
     message: 'Communication lost with pump-1',
     delayMs,
+    lifeSafety: false,
   };
   const rule = new CommLossRule(spec, { site: 'hq', timers, emit: (e) => events.push(e) });
   const status = (online: boolean): void => rule.onStatus({ device: 'pump-1', online, ts: clock.now() }, clock.now());
@@ -50,6 +51,7 @@ describe('communication loss', () => {
         message: 'Communication lost with pump-1',
         conditionSince: offlineAt,
         ts: offlineAt + COMM_LOSS_DELAY_MS,
+        lifeSafety: false,
       },
     ]);
     expect(events[0]).not.toHaveProperty('point');

@@ -56,6 +56,7 @@ describe('compileRules', () => {
         deadband: 5,
         onDelayMs: 10_000,
         offDelayMs: 0,
+        lifeSafety: false,
       },
     ]);
   });
@@ -66,7 +67,7 @@ describe('compileRules', () => {
       findProfile,
     );
     expect([...rules.commLossByDevice.values()]).toEqual([
-      { alarmId: 'pump-1:comm_loss', device: 'pump-1', rule: 'comm_loss', priority: 'high', message: 'Communication lost with Booster pump 1 (pump-1)', delayMs: 30_000 },
+      { alarmId: 'pump-1:comm_loss', device: 'pump-1', rule: 'comm_loss', priority: 'high', message: 'Communication lost with Booster pump 1 (pump-1)', delayMs: 30_000, lifeSafety: false },
     ]);
     expect([...rules.thresholdsByPoint.keys()].every((p) => p.startsWith('pump-1.'))).toBe(true);
   });
@@ -128,7 +129,7 @@ describe('compileRules', () => {
     );
     expect(problems).toEqual([
       `devices[pump-1].thresholds[discharge_pressure_low]: defined twice in the device's thresholds`,
-      `devices[pump-1].disableThresholds[vibration_hgh]: no threshold "vibration_hgh" in profile pump-vfd-v1 or in the device's thresholds`,
+      `devices[pump-1].disableThresholds[vibration_hgh]: no threshold or alarm "vibration_hgh" in profile pump-vfd-v1 or in the device's thresholds or alarms`,
       'devices[pump-1].thresholds[fault_code_high]: point "fault_code" is an enum (its values are state names); a threshold needs a numeric or binary point',
       'devices[pump-1].thresholds[comm_loss]: the id "comm_loss" is reserved for the communication-loss alarm',
       'devices[pump-1].thresholds[flow_low]: deadband must be a finite number ≥ 0',
@@ -172,8 +173,8 @@ describe('compileRules: event rules', () => {
     const rules = compileRules(site([controller('ctl-1'), door('door-1', 'ctl-1')]), findProfile);
     expect(rules.eventRuleCount).toBe(2);
     expect(rules.eventRulesByDevice.get('door-1')).toEqual([
-      { alarmId: 'door-1:forced_open', device: 'door-1', rule: 'forced_open', event: 'door_forced', priority: 'high', message: 'Door forced open', count: 1, windowMs: 5 * MINUTE_MS },
-      { alarmId: 'door-1:repeated_denials', device: 'door-1', rule: 'repeated_denials', event: 'access_denied', priority: 'medium', message: '5 refused badges within 2 minutes', count: 5, windowMs: 2 * MINUTE_MS },
+      { alarmId: 'door-1:forced_open', device: 'door-1', rule: 'forced_open', event: 'door_forced', priority: 'high', message: 'Door forced open', count: 1, windowMs: 5 * MINUTE_MS, lifeSafety: false },
+      { alarmId: 'door-1:repeated_denials', device: 'door-1', rule: 'repeated_denials', event: 'access_denied', priority: 'medium', message: '5 refused badges within 2 minutes', count: 5, windowMs: 2 * MINUTE_MS, lifeSafety: false },
     ]);
     expect(rules.thresholdsByPoint.get('door-1.open')?.map((t) => [t.rule, t.onDelayMs])).toEqual([['held_open_prealarm', 5 * SECOND_MS], ['held_open', 10 * SECOND_MS]]);
     // The controller's profile has no event rules, and a Modbus device none at all.
@@ -238,7 +239,7 @@ describe('compileRules: event rules', () => {
     expect(problems).toEqual([
       `devices[door-1].eventRules[busy_door]: defined twice in the device's eventRules`,
       'devices[door-1].eventRules[held_open]: the id "held_open" is also a threshold of this device; a rule id names one rule',
-      `devices[door-1].disableThresholds[forced_opn]: no threshold or event rule "forced_opn" in profile door-mqtt-v1 or in the device's thresholds or eventRules`,
+      `devices[door-1].disableThresholds[forced_opn]: no threshold, event rule or alarm "forced_opn" in profile door-mqtt-v1 or in the device's thresholds, eventRules or alarms`,
       'devices[door-1].eventRules[zero]: count must be a whole number ≥ 1',
       'devices[door-1].eventRules[huge]: count must be at most 10000 (the rule keeps the time of each counted event)',
       'devices[door-1].eventRules[half]: count must be a whole number ≥ 1',

@@ -29,6 +29,7 @@ function harness(count = DENIALS, windowMs = DENIAL_WINDOW_MS) {
     message: '5 refused badges within 2 minutes',
     count,
     windowMs,
+    lifeSafety: false,
   };
   const rule = new EventCountRule(spec, { site: 'hq', timers, emit: (e) => events.push(e) });
   /** An event stamped now (or `ts`), seen by the rule now. */
@@ -58,6 +59,7 @@ describe('event rule: counting in a sliding window', () => {
       {
         type: 'raise', alarmId: 'door-3:repeated_denials', site: 'hq', device: 'door-3', rule: 'repeated_denials', kind: 'event-count',
         priority: 'medium', message: '5 refused badges within 2 minutes', value: DENIALS, limit: DENIALS, conditionSince: first, ts: clock.now(),
+        lifeSafety: false,
       },
     ]);
     expect(events[0]).not.toHaveProperty('point');

@@ -31,6 +31,7 @@ function harness(overrides: Partial<CompiledThreshold> = {}) {
     deadband: 0,
     onDelayMs: 0,
     offDelayMs: 0,
+    lifeSafety: false,
     ...overrides,
   };
   const rule = new ThresholdRule(spec, { site: 'hq', timers, emit: (e) => events.push(e) });
@@ -68,6 +69,7 @@ describe('threshold: high limit and deadband', () => {
         limit: 100,
         conditionSince: crossedAt,
         ts: crossedAt,
+        lifeSafety: false,
       },
     ]);
   });
