@@ -14,13 +14,13 @@ import { ScenarioError, type ActiveScenario, type ScenarioErrorKind, type Scenar
 export interface DeviceSnapshot {
   id: string;
   name: string;
-  type: 'elevator' | 'pump' | 'access-controller' | 'door';
+  type: 'elevator' | 'pump' | 'access-controller' | 'door' | 'fire-panel';
   link: string;
   /** Modbus devices only. */
   unitId?: number;
   /** A door's controller. */
   parent?: string;
-  /** Modbus devices: how the unit answers; access devices: how their controller talks to the broker. */
+  /** Modbus devices: how the unit answers; access devices: how their controller talks to the broker; BACnet devices: normal or silent. */
   comm: CommBehaviour | AccessComm;
   swappedFloat: boolean;
   /** Access devices: whether their controller publishes garbage. */

@@ -1,9 +1,11 @@
 import { createLogger } from '../src/log.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../src/mqtt/embedded-broker.js';
 import { SystemClock } from '../src/time/clock.js';
+import { DEFAULT_BACNET_ADDRESSES } from './bacnet/demo-bacnet.js';
+import type { BacnetEventRecipient } from './bacnet/device-server.js';
 import { demoBuilding, demoPorts } from './demo-building.js';
 import { parseScenarioArgs } from './scenario-args.js';
-import { connectableHost, startSimulator, type SimulatorHandle } from './simulator.js';
+import { connectableHost, startSimulator, type SimulatorHandle, type SimulatorOptions } from './simulator.js';
 
 /**
  * Runs the simulator on the system clock until SIGINT or SIGTERM (`facility-gw simulate` calls this).
@@ -24,6 +26,16 @@ export interface SimulatorCliOptions {
   mqttUrl?: string;
   /** Port of the broker started when there is no `mqttUrl`; default 1883, 0 for any free port. */
   mqttPort?: number;
+  /**
+   * BACnet/IP devices on loopback: the fire panel (default 127.0.0.2:47808) and the elevator gateway's cars
+   * (default 127.0.0.3, ports 47808 and up); `false` serves none.
+   */
+  bacnet?: false | {
+    firePanel?: { address: string; port?: number };
+    elevatorGateway?: { address: string; basePort?: number };
+    /** Where the fire panel sends its event notifications (the gateway's BACnet address); default none. */
+    eventRecipients?: BacnetEventRecipient[];
+  };
 }
 
 export const DEFAULT_BASE_PORT = 15020;
@@ -46,9 +58,15 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
     // The broker names the address it listens on; a wildcard one is reached on loopback.
     mqttUrl = `mqtt://${connectableHost(host)}:${broker.port}`;
   }
-  let sim: SimulatorHandle;
-  try {
-    sim = await startSimulator({
+  const bacnet: SimulatorOptions['bacnet'] =
+    opts.bacnet === false
+      ? undefined
+      : {
+          firePanel: { ...(opts.bacnet?.firePanel ?? DEFAULT_BACNET_ADDRESSES.firePanel), eventRecipients: opts.bacnet?.eventRecipients ?? [] },
+          elevatorGateway: opts.bacnet?.elevatorGateway ?? DEFAULT_BACNET_ADDRESSES.elevatorGateway,
+        };
+  const start = (withBacnet: SimulatorOptions['bacnet']): Promise<SimulatorHandle> =>
+    startSimulator({
       clock: new SystemClock(),
       seed: opts.seed,
       host,
@@ -57,7 +75,18 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
       controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
       logger: rootLogger,
       mqttUrl,
+      bacnet: withBacnet,
     });
+  let sim: SimulatorHandle;
+  try {
+    try {
+      sim = await start(bacnet);
+    } catch (err) {
+      // Loopback addresses other than 127.0.0.1 do not exist everywhere (macOS): run without BACnet rather than not at all.
+      if (bacnet === undefined || !(err instanceof Error) || !err.message.includes('BACnet device cannot bind')) throw err;
+      logger.warn({ err: err.message }, 'BACnet devices not served: their loopback addresses cannot be bound here');
+      sim = await start(undefined);
+    }
   } catch (err) {
     await broker?.stop();
     throw err;
@@ -74,6 +103,9 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
     `door controllers on MQTT ${mqttUrl}${broker ? ' (broker started here)' : ''}: ${access.controllers.length} controllers, ` +
       `${access.controllers.reduce((n, c) => n + c.doors.length, 0)} doors under acs/#`,
   );
+  for (const b of sim.bacnetEndpoints()) {
+    logger.info({ device: b.id, address: b.address, port: b.port, deviceInstance: b.deviceInstance }, `BACnet/IP ${b.id} (device ${b.deviceInstance}) on ${b.address}:${b.port}`);
+  }
   if (sim.controlPort !== null) {
     const url = `http://127.0.0.1:${sim.controlPort}`;
     logger.info({ url }, `control endpoint ${url} (GET /scenarios, POST /scenarios/:name, DELETE /scenarios/:name?device=, GET /devices)`);

@@ -1,6 +1,7 @@
 import type { AccessComm } from './access/access-system.js';
 import type { ControllerModel } from './access/controller-model.js';
 import type { DoorModel } from './access/door-model.js';
+import type { FirePanelModel } from './bacnet/fire-panel.js';
 import type { ElevatorModel } from './models/elevator.js';
 import type { FireSet } from './models/pump-systems.js';
 import type { PumpUnit } from './models/pump.js';
@@ -13,6 +14,10 @@ import type { CommBehaviour } from './modbus-server.js';
  * controller talks to its MQTT broker.
  *
  * `door-forced` and `badge-denials` happen once per start: to see them again, clear and start again.
+ *
+ * Fire-panel scenarios act on one point of the panel: the device is `fire-panel-1` (the scenario's
+ * default point) or `fire-panel-1/<point>`, e.g. `fire-alarm:fire-panel-1/l3_d005`. The panel sends its
+ * own event notifications for them.
  */
 
 export const SCENARIO_NAMES = [
@@ -32,6 +37,12 @@ export const SCENARIO_NAMES = [
   'controller-offline',
   'controller-dropped',
   'malformed-payloads',
+  'fire-alarm',
+  'detector-fault',
+  'valve-closed',
+  'panel-silent',
+  'detector-flood',
+  'linkage-failure',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -62,6 +73,8 @@ export interface ScenarioTargets {
   fireSetOfJockey(id: string): FireSet | undefined;
   accessController(id: string): ControllerModel | undefined;
   door(id: string): DoorModel | undefined;
+  /** The fire panel with this device id (without a `/point` suffix). */
+  firePanel(id: string): FirePanelModel | undefined;
   /** Simulated now. */
   nowMs(): number;
 }
@@ -124,6 +137,29 @@ function startElevatorFault(t: ScenarioTargets, device: string, fault: 'trapped-
   if (active === null) car.startFault(fault);
 }
 
+/** Default points of the fire-panel scenarios. */
+export const FIRE_SCENARIO_POINTS = { fire: 'l2_d017', fault: 'l1_d033', valve: 'valve_closed_3', linkage: 'fan_1' } as const;
+/** The flood: 30 detectors of loop 3 (zones 9 and 10), one every 2 s: 30 fire alarms within a minute. */
+export const FLOOD_DETECTORS = Array.from({ length: 30 }, (_, i) => `l3_d${String(i + 1).padStart(3, '0')}`);
+export const FLOOD_INTERVAL_MS = 2_000;
+
+/** `fire-panel-1/l2_d017` → the panel and the point (the default point when none is given). */
+function panelPoint(t: ScenarioTargets, device: string, defaultPoint: string): { panel: FirePanelModel; point: string } {
+  const slash = device.indexOf('/');
+  const id = slash < 0 ? device : device.slice(0, slash);
+  const point = slash < 0 ? defaultPoint : device.slice(slash + 1);
+  const panel = t.firePanel(id);
+  if (!panel) throw new ScenarioError('wrong-device', `${id} is not a fire panel`);
+  if (!panel.has(point) && !panel.linkageIds().includes(point)) throw new ScenarioError('unknown-device', `${id} has no point "${point}"`);
+  return { panel, point };
+}
+
+function detectorOf(t: ScenarioTargets, device: string, defaultPoint: string): { panel: FirePanelModel; point: string } {
+  const target = panelPoint(t, device, defaultPoint);
+  if (!target.panel.isDetector(target.point)) throw new ScenarioError('wrong-device', `${target.point} is not a detector (names look like l1_d001)`);
+  return target;
+}
+
 /** Communication scenarios change nothing in the model: the Modbus server asks `comm()` per request. */
 const modbusCommOnly = {
   start: (t: ScenarioTargets, d: string) => {
@@ -141,6 +177,8 @@ const controllerCommOnly = {
   clear: () => undefined,
   appliesTo: 'access controllers',
 };
+
+const FIRE_PANEL_DEFAULT = 'fire-panel-1';
 
 const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   'pump-overheat': {
@@ -171,7 +209,7 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   'trapped-passenger': {
     description: 'Car stops between floors with a passenger inside (passenger_trapped, fault_code passenger_trapped); the alarm button is pressed after a while',
     defaultDevice: 'elevator-2',
-    appliesTo: 'elevators',
+    appliesTo: 'elevators (Modbus, and the BACnet gateway cars when it is served)',
     start: (t, d) => startElevatorFault(t, d, 'trapped-passenger'),
     clear: (t, d) => elevatorOf(t, d).clearFault('trapped-passenger'),
   },
@@ -239,7 +277,83 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
     description: 'Controller publishes garbage on its door topics every 2 s (not JSON, wrong types, missing fields), the first one 1 MiB',
     defaultDevice: 'acs-plant',
   },
+  'fire-alarm': {
+    description: `Detector in fire alarm (default ${FIRE_SCENARIO_POINTS.fire}): detector and zone go to alarm with change-of-life-safety events, every linkage starts and confirms; cleared: panel reset`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire-panel detectors (fire-panel-1/<detector>)',
+    start: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.fire);
+      panel.setFire(point, true);
+    },
+    clear: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.fire);
+      panel.setFire(point, false);
+    },
+  },
+  'detector-fault': {
+    description: `Detector head removed (default ${FIRE_SCENARIO_POINTS.fault}): state fault, reliability no-sensor, fault event; the zone shows the fault`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire-panel detectors (fire-panel-1/<detector>)',
+    start: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.fault);
+      panel.setFault(point, true);
+    },
+    clear: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.fault);
+      panel.setFault(point, false);
+    },
+  },
+  'valve-closed': {
+    description: `Sprinkler zone control valve closed (default ${FIRE_SCENARIO_POINTS.valve}): a supervisory signal with a change-of-state event`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire-panel supervisory inputs (fire-panel-1/valve_closed_<n>, fire-panel-1/fire_pump_not_auto)',
+    start: (t, d) => {
+      const { panel, point } = panelPoint(t, d, FIRE_SCENARIO_POINTS.valve);
+      if (!panel.isSupervisory(point)) throw new ScenarioError('wrong-device', `${point} is not a supervisory input`);
+      panel.setSupervisory(point, true);
+    },
+    clear: (t, d) => {
+      const { panel, point } = panelPoint(t, d, FIRE_SCENARIO_POINTS.valve);
+      if (panel.isSupervisory(point)) panel.setSupervisory(point, false);
+    },
+  },
+  'panel-silent': {
+    description: 'Fire panel stops answering on BACnet (network module failed): no replies, no COV, no events; GB 25201 wants that seen within 100 s',
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire panels',
+    // The simulator asks `bacnetSilent()` and switches the device server.
+    start: (t, d) => {
+      panelPoint(t, d, FIRE_SCENARIO_POINTS.fire);
+      if (d.includes('/')) throw new ScenarioError('wrong-device', 'panel-silent applies to the whole panel: give fire-panel-1');
+    },
+    clear: () => undefined,
+  },
+  'detector-flood': {
+    description: `Smoke spreading through loop 3: ${FLOOD_DETECTORS.length} detectors go into fire alarm, one every ${FLOOD_INTERVAL_MS / 1000} s (an alarm flood, all fire signals); cleared: reset`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire panels',
+    start: (t, d) => panelPoint(t, d, FIRE_SCENARIO_POINTS.fire).panel.startFlood(FLOOD_DETECTORS, FLOOD_INTERVAL_MS),
+    clear: (t, d) => panelPoint(t, d, FIRE_SCENARIO_POINTS.fire).panel.stopFlood(FLOOD_DETECTORS),
+  },
+  'linkage-failure': {
+    description: `A linkage's equipment fails to confirm (default ${FIRE_SCENARIO_POINTS.linkage}: smoke exhaust fan 1 tripped): started on the next fire alarm, no feedback`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire-panel linkages (fire-panel-1/<linkage id>, e.g. fire-panel-1/elevator_recall)',
+    start: (t, d) => {
+      const { panel, point } = panelPoint(t, d, FIRE_SCENARIO_POINTS.linkage);
+      panel.setLinkageFailed(linkageId(panel, point), true);
+    },
+    clear: (t, d) => {
+      const { panel, point } = panelPoint(t, d, FIRE_SCENARIO_POINTS.linkage);
+      panel.setLinkageFailed(linkageId(panel, point), false);
+    },
+  },
 };
+
+function linkageId(panel: FirePanelModel, point: string): string {
+  if (!panel.linkageIds().includes(point)) throw new ScenarioError('wrong-device', `${point} is not a linkage; known: ${panel.linkageIds().join(', ')}`);
+  return point;
+}
 
 export function isScenarioName(name: string): name is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(name);
@@ -308,6 +422,11 @@ export class ScenarioManager {
 
   sendsMalformed(controllerId: string): boolean {
     return this.running.has(keyOf('malformed-payloads', controllerId));
+  }
+
+  /** Whether a BACnet device is silent now (communication loss). */
+  bacnetSilent(deviceId: string): boolean {
+    return this.running.has(keyOf('panel-silent', deviceId));
   }
 
   private definition(name: string): ScenarioDef {

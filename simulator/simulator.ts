@@ -5,6 +5,10 @@ import type { PointValue } from '../src/points/sample.js';
 import { findProfile } from '../src/profiles/index.js';
 import type { Clock, TimerHandle } from '../src/time/clock.js';
 import { AccessSystem, type AccessComm, type AccessSink } from './access/access-system.js';
+import { BACNET_ELEVATOR_CARS, FIRE_PANEL_DEVICE } from './bacnet/demo-bacnet.js';
+import { startBacnetDeviceServer, type BacnetDeviceServer, type BacnetEventRecipient } from './bacnet/device-server.js';
+import { BacnetElevatorCar } from './bacnet/elevator-gateway.js';
+import { FirePanelModel } from './bacnet/fire-panel.js';
 import { connectMqttAccessSink } from './access/mqtt-sink.js';
 import { startControlServer, type ControlServer, type DeviceSnapshot, type SimulatorControl } from './control-http.js';
 import { demoBuilding, demoSiteConfig, type DemoDevice } from './demo-building.js';
@@ -43,6 +47,25 @@ export interface SimulatorOptions {
   mqttUrl?: string;
   /** Receives the door controllers' messages instead of a broker (tests); not with `mqttUrl`. */
   accessSink?: AccessSink;
+  /**
+   * BACnet/IP devices. The fire panel is always modelled (its scenarios work without a network) but served
+   * only with `firePanel`; the BACnet elevator gateway's cars exist only with `elevatorGateway`.
+   */
+  bacnet?: BacnetSimOptions;
+}
+
+export interface BacnetSimOptions {
+  firePanel?: { address: string; port?: number; eventRecipients?: BacnetEventRecipient[] };
+  /** Car n (elevator-5, elevator-6) is served on `basePort + n - 1` (default basePort 47808). */
+  elevatorGateway?: { address: string; basePort?: number };
+}
+
+/** A served BACnet device, as the CLI prints it. */
+export interface BacnetEndpoint {
+  id: string;
+  address: string;
+  port: number;
+  deviceInstance: number;
 }
 
 export interface SimulatorHandle extends SimulatorControl {
@@ -60,6 +83,8 @@ export interface SimulatorHandle extends SimulatorControl {
    */
   connectAccess(url: string): Promise<void>;
   values(deviceId: string): Record<string, PointValue>;
+  /** The BACnet devices being served. */
+  bacnetEndpoints(): BacnetEndpoint[];
   /** Simulated now (ms since the epoch): the clock's time plus whatever `step()` added. */
   nowMs(): number;
   /** Advances the models by hand, in steps of `stepMs`, and refreshes the registers. */
@@ -93,6 +118,21 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   let simNowMs = clock.now();
 
   const elevators = new Map(building.elevators.map((spec) => [spec.id, new ElevatorModel(spec, { rng: rng.fork(spec.id) })]));
+  const bacnetCars = new Map<string, BacnetElevatorCar>();
+  if (opts.bacnet?.elevatorGateway) {
+    for (const car of BACNET_ELEVATOR_CARS) {
+      const model = new ElevatorModel(car.spec, { rng: rng.fork(car.id) });
+      elevators.set(car.id, model);
+      bacnetCars.set(car.id, new BacnetElevatorCar(model));
+    }
+  }
+  const firePanel = new FirePanelModel({
+    now: () => simNowMs,
+    onEventError: (err, e) => log.warn({ err, object: `${e.type} ${e.instance}` }, 'fire panel event not delivered'),
+  });
+  firePanel.onEvent((e) => log.info({ device: FIRE_PANEL_DEVICE.id, object: `${e.type} ${e.instance}`, toState: e.toState, priority: e.priority }, e.message ?? 'fire panel event'));
+  const firePanelOf = (id: string): FirePanelModel | undefined => (id.split('/')[0] === FIRE_PANEL_DEVICE.id ? firePanel : undefined);
+  const bacnetServers = new Map<string, BacnetDeviceServer>();
   const booster = new BoosterSet(building.booster, rng.fork('booster-set'), simNowMs);
   const sump = new SumpPit(building.sump, rng.fork('sump'));
   const fire = new FireSet(building.fire, rng.fork('fire-set'));
@@ -118,13 +158,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   });
 
   const scenarios: ScenarioManager = new ScenarioManager({
-    hasDevice: (id) => devices.has(id) || access.has(id),
+    hasDevice: (id) => devices.has(id) || access.has(id) || bacnetCars.has(id) || firePanelOf(id) !== undefined,
     isModbus: (id) => devices.has(id),
     accessController: (id) => access.controller(id),
     door: (id) => access.door(id),
     elevator: (id) => elevators.get(id),
     pump: (id) => pumps.get(id),
     fireSetOfJockey: (id) => (id === fire.jockey.id ? fire : undefined),
+    firePanel: firePanelOf,
     nowMs: () => simNowMs,
   });
 
@@ -141,6 +182,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     }
   };
 
+  /** Pushes the BACnet cars' values to their devices and applies communication scenarios. */
+  const refreshBacnet = (): void => {
+    for (const [id, car] of bacnetCars) {
+      const server = bacnetServers.get(id);
+      if (server) car.push(server);
+    }
+    bacnetServers.get(FIRE_PANEL_DEVICE.id)?.setSilent(scenarios.bacnetSilent(FIRE_PANEL_DEVICE.id));
+  };
+
   const advance = (dtMs: number): void => {
     for (let done = 0; done < dtMs; ) {
       const sub = Math.min(stepMs, dtMs - done);
@@ -148,10 +198,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       for (const car of elevators.values()) car.step(sub, simNowMs);
       for (const system of systems) system.step(sub, simNowMs);
       access.step(sub, simNowMs);
+      firePanel.step(sub, simNowMs);
       done += sub;
     }
     refreshBanks();
     access.flush();
+    refreshBacnet();
   };
 
   for (const s of opts.scenarios ?? []) scenarios.start(s.name, s.device);
@@ -168,7 +220,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     stopped = true;
     clock.clearTimeout(timer);
     await control?.stop();
-    await Promise.all(links.map((l) => l.stop()));
+    firePanel.attach(null);
+    await Promise.all([...links.map((l) => l.stop()), ...[...bacnetServers.values()].map((b) => b.stop())]);
     await access.detach()?.close();
     log.info('simulator stopped');
   };
@@ -197,6 +250,16 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     id: d.info.id, name: d.info.name, type: d.info.type, link: d.info.link, unitId: d.info.unitId,
     comm: scenarios.comm(d.info.id), swappedFloat: scenarios.swapsFloats(d.info.id), values: d.values(),
   });
+  const bacnetSnapshots = (): DeviceSnapshot[] => {
+    const comm = (id: string): AccessComm => (scenarios.bacnetSilent(id) ? 'silent' : 'normal');
+    const panel: DeviceSnapshot = {
+      id: FIRE_PANEL_DEVICE.id, name: FIRE_PANEL_DEVICE.name, type: 'fire-panel', link: 'bacnet', comm: comm(FIRE_PANEL_DEVICE.id), swappedFloat: false, values: firePanel.values(),
+    };
+    const cars = BACNET_ELEVATOR_CARS.filter((c) => bacnetCars.has(c.id)).map((c): DeviceSnapshot => ({
+      id: c.id, name: c.name, type: 'elevator', link: 'bacnet', comm: 'normal', swappedFloat: false, values: bacnetCars.get(c.id)?.values() ?? {},
+    }));
+    return [panel, ...cars];
+  };
   const accessLink = building.access.link.id;
   const accessSnapshots = (): DeviceSnapshot[] =>
     building.access.controllers.flatMap((c) => {
@@ -206,6 +269,35 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
         ...c.doors.map((d) => ({ id: d.id, name: d.name, type: 'door' as const, parent: c.id, ...connection, values: access.values(d.id) ?? {} })),
       ];
     });
+
+  const startBacnet = async (bacnet: BacnetSimOptions | undefined): Promise<void> => {
+    const panelAt = bacnet?.firePanel;
+    if (panelAt) {
+      const server = await startBacnetDeviceServer({
+        address: panelAt.address, port: panelAt.port, deviceInstance: FIRE_PANEL_DEVICE.deviceInstance, deviceName: FIRE_PANEL_DEVICE.name,
+        description: `${FIRE_PANEL_DEVICE.name}, ${FIRE_PANEL_DEVICE.location}`, vendorName: 'facility-gw simulator', modelName: 'Addressable fire-alarm panel, 4 loops',
+        // A panel's BACnet card: small buffers and no segmentation, as many have.
+        maxApdu: 480, objects: firePanel.objects(), clock, eventRecipients: panelAt.eventRecipients ?? [], logger: log,
+      });
+      bacnetServers.set(FIRE_PANEL_DEVICE.id, server);
+      firePanel.attach(server);
+    }
+    const gatewayAt = bacnet?.elevatorGateway;
+    if (gatewayAt) {
+      const basePort = gatewayAt.basePort ?? 47808;
+      for (const [i, spec] of BACNET_ELEVATOR_CARS.entries()) {
+        const car = bacnetCars.get(spec.id);
+        if (!car) continue;
+        const server = await startBacnetDeviceServer({
+          address: gatewayAt.address, port: basePort === 0 ? 0 : basePort + i, deviceInstance: spec.deviceInstance, deviceName: spec.name,
+          description: `${spec.name}, ${spec.location}`, vendorName: 'facility-gw simulator', modelName: 'Elevator monitoring gateway',
+          objects: car.objects(), clock, logger: log,
+        });
+        bacnetServers.set(spec.id, server);
+      }
+    }
+    refreshBacnet();
+  };
 
   const handle: SimulatorHandle = {
     ports: {},
@@ -219,10 +311,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     siteConfig: () => demoSiteConfig({ host: connectableHost(host), ports: handle.ports, mqttUrl: mqttUrl ?? undefined }),
     connectAccess,
     values: (id) => {
-      const values = devices.get(id)?.values() ?? access.values(id);
+      const values = devices.get(id)?.values() ?? access.values(id) ?? bacnetCars.get(id)?.values() ?? (id === FIRE_PANEL_DEVICE.id ? firePanel.values() : undefined);
       if (!values) throw new Error(`no device "${id}"`);
       return values;
     },
+    bacnetEndpoints: () =>
+      [...bacnetServers.entries()].map(([id, b]) => ({ id, address: b.address, port: b.port, deviceInstance: b.deviceInstance })),
     nowMs: () => simNowMs,
     step: (dtMs) => advance(dtMs),
     scenarios: (): { available: ScenarioInfo[]; active: ActiveScenario[] } => ({ available: scenarios.available(), active: scenarios.active() }),
@@ -230,6 +324,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       const started = scenarios.start(name, device);
       refreshBanks();
       access.flush();
+      refreshBacnet();
       log.info({ scenario: started.name, device: started.device }, 'scenario started');
       return started;
     },
@@ -237,10 +332,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       const cleared = scenarios.clear(name, device);
       refreshBanks();
       access.flush();
+      refreshBacnet();
       log.info({ scenario: name, device, cleared }, 'scenario cleared');
       return cleared;
     },
-    devices: () => [...[...devices.values()].map(snapshot), ...accessSnapshots()],
+    devices: () => [...[...devices.values()].map(snapshot), ...accessSnapshots(), ...bacnetSnapshots()],
     stop,
   };
 
@@ -253,6 +349,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       links.push(server);
       handle.ports[link.id] = server.port;
     }
+    await startBacnet(opts.bacnet);
     const controlPort = opts.controlPort === undefined ? 0 : opts.controlPort;
     if (controlPort !== null) control = await startControlServer(handle, controlPort);
     if (opts.mqttUrl !== undefined) await connectAccess(opts.mqttUrl);
@@ -273,7 +370,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   timer = clock.setTimeout(tick, stepMs);
 
   log.info(
-    { seed, host, ports: handle.ports, controlPort: handle.controlPort, devices: devices.size, accessControllers: access.controllerIds().length, mqttUrl },
+    { seed, host, ports: handle.ports, controlPort: handle.controlPort, devices: devices.size, accessControllers: access.controllerIds().length, mqttUrl, bacnet: handle.bacnetEndpoints() },
     'simulator started',
   );
   return handle;

@@ -2,7 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from './config/config-error.js';
 import { loadConfigFile } from './config/loader.js';
+import { runBacnetDiscovery } from './drivers/bacnet/discover-command.js';
 import { runGatewayCli } from './gateway/run.js';
+import { createLogger } from './log.js';
 import { packageVersion } from './version.js';
 import { demoConfigYaml } from '../simulator/demo-config-yaml.js';
 import { DEFAULT_BASE_PORT, runSimulatorCli } from '../simulator/main.js';
@@ -94,6 +96,38 @@ program
     (opts: { host: string; basePort: number; mqttUrl?: string; httpHost?: string; influxUrl?: string; influxOrg: string; influxBucket: string }) => {
       const influx = opts.influxUrl === undefined ? undefined : { url: opts.influxUrl, org: opts.influxOrg, bucket: opts.influxBucket };
       process.stdout.write(demoConfigYaml({ host: opts.host, basePort: opts.basePort, mqttUrl: opts.mqttUrl, httpHost: opts.httpHost, influx }));
+    },
+  );
+
+const discover = program.command('discover').description('find devices on a network and describe them');
+
+discover
+  .command('bacnet')
+  .description('Who-Is on a BACnet/IP network: lists devices and their objects; can write a profile skeleton')
+  .option('-c, --config <file>', 'site config whose BACnet link settings to use')
+  .option('--link <id>', 'the BACnet link of the config (default: the first)')
+  .option('--bind <address[:port]>', 'without --config: local address and port to bind', '0.0.0.0:47808')
+  .option('--broadcast <address>', 'without --config: broadcast address for Who-Is', '255.255.255.255')
+  .option('--target <address[:port]>', 'send Who-Is to this device only (unicast)')
+  .option('--timeout <ms>', 'how long to wait for I-Am answers', integer(100, 600_000), 3000)
+  .option('--profile-out <file>', 'write a profile skeleton (.ts or .json) of the device given by --device')
+  .option('--device <instance>', 'device instance for --profile-out', integer(0, 4_194_302))
+  .option('--profile-id <id>', 'id of the written profile')
+  .action(
+    async (opts: { config?: string; link?: string; bind: string; broadcast: string; target?: string; timeout: number; profileOut?: string; device?: number; profileId?: string }) => {
+      const result = await runBacnetDiscovery({
+        configPath: opts.config,
+        linkId: opts.link,
+        bind: opts.bind,
+        broadcastAddress: opts.broadcast,
+        target: opts.target,
+        timeoutMs: opts.timeout,
+        profileOut: opts.profileOut,
+        deviceInstance: opts.device,
+        profileId: opts.profileId,
+        logger: createLogger({ level: 'warn' }),
+      });
+      if (result.profileWritten !== undefined) console.error(`wrote ${result.profileWritten}`);
     },
   );
 

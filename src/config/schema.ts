@@ -1,4 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { AlarmSettingsFields, ConditionAlarmSchema } from './alarm-schema.js';
+import { BACNET_ADDRESS_PATTERN, BacnetLinkSchema } from './bacnet-schema.js';
+import { AlarmManagementSchema, AuthSchema, StoreSchema } from './alarm-management-schema.js';
+import { WorkOrdersSchema } from './workorders-schema.js';
+import { NotificationsSchema } from './notifications-schema.js';
 
 /**
  * The site config schema: one YAML file per building. The same TypeBox schema validates the file at start,
@@ -22,6 +27,7 @@ export const ThresholdSchema = Type.Object(
     offDelayMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Condition must be gone this long to clear' })),
     priority: Priority,
     message: Type.String({ minLength: 1 }),
+    ...AlarmSettingsFields,
   },
   { additionalProperties: false },
 );
@@ -34,6 +40,7 @@ export const EventRuleSchema = Type.Object(
     windowMs: Type.Integer({ minimum: 1, description: 'Length of the sliding window' }),
     priority: Priority,
     message: Type.String({ minLength: 1 }),
+    ...AlarmSettingsFields,
   },
   { additionalProperties: false },
 );
@@ -107,7 +114,7 @@ export const MqttLinkSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const LinkSchema = Type.Union([ModbusTcpLinkSchema, ModbusRtuLinkSchema, MqttLinkSchema]);
+export const LinkSchema = Type.Union([ModbusTcpLinkSchema, ModbusRtuLinkSchema, MqttLinkSchema, BacnetLinkSchema]);
 
 export const DeviceSchema = Type.Object(
   {
@@ -120,6 +127,18 @@ export const DeviceSchema = Type.Object(
     profile: Type.String({ minLength: 1, description: 'Profile id, e.g. pump-vfd-v1' }),
     link: Id,
     unitId: Type.Optional(Type.Integer({ minimum: 0, maximum: 247, description: 'Modbus unit (slave) id; required on Modbus links' })),
+    address: Type.Optional(
+      Type.String({ pattern: BACNET_ADDRESS_PATTERN, description: 'BACnet/IP: the device\'s address, ip or ip:port (47808 when left out); required on BACnet links' }),
+    ),
+    deviceInstance: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_194_302, description: 'BACnet device object instance; required on BACnet links' })),
+    maxApdu: Type.Optional(
+      Type.Integer({ minimum: 50, maximum: 1476, description: 'BACnet: largest APDU the device accepts, bytes; learned from the device when left out' }),
+    ),
+    writable: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Point names the site explicitly allows writes to (nothing in the gateway writes yet); never allowed on a fire panel',
+      }),
+    ),
     parent: Type.Optional(Id),
     topicVars: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.String({ minLength: 1 }), {
       default: {},
@@ -132,6 +151,12 @@ export const DeviceSchema = Type.Object(
     thresholds: Type.Array(ThresholdSchema, { default: [], description: 'Extra thresholds, or overrides of the profile defaults by id' }),
     disableThresholds: Type.Array(Type.String(), { default: [], description: 'Profile threshold or event-rule ids to switch off for this device' }),
     eventRules: Type.Array(EventRuleSchema, { default: [], description: 'Extra event rules, or overrides of the profile defaults by id' }),
+    alarms: Type.Optional(
+      Type.Array(ConditionAlarmSchema, { default: [], description: 'Extra condition alarms (state, rate, expression, repeat), or overrides of the profile defaults by id' }),
+    ),
+    disableAlarms: Type.Optional(
+      Type.Array(Type.String(), { default: [], description: 'Ids of alarms of any kind (thresholds, event rules, condition alarms) to switch off for this device; same as disableThresholds' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -234,6 +259,12 @@ export const SiteConfigSchema = Type.Object(
         { additionalProperties: false, description: "Publishes alarm events and device state to MQTT for other systems" },
       ),
     ),
+    // Optional in the type so configs built in code need not spell them out; `withDefaults` fills them.
+    store: Type.Optional(StoreSchema),
+    alarmManagement: Type.Optional(AlarmManagementSchema),
+    auth: Type.Optional(AuthSchema),
+    workOrders: Type.Optional(WorkOrdersSchema),
+    notifications: Type.Optional(NotificationsSchema),
     links: Type.Array(LinkSchema, { default: [] }),
     devices: Type.Array(DeviceSchema, { default: [] }),
     sinks: Type.Array(SinkSchema, { default: [] }),
@@ -246,6 +277,7 @@ export type LinkConfig = Static<typeof LinkSchema>;
 export type ModbusTcpLinkConfig = Static<typeof ModbusTcpLinkSchema>;
 export type ModbusRtuLinkConfig = Static<typeof ModbusRtuLinkSchema>;
 export type MqttLinkConfig = Static<typeof MqttLinkSchema>;
+export type { BacnetLinkConfig } from './bacnet-schema.js';
 export type EventRuleConfig = Static<typeof EventRuleSchema>;
 export type NorthboundConfig = NonNullable<SiteConfig['northbound']>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
@@ -256,6 +288,6 @@ export type SpoolConfig = Static<typeof SpoolSchema>;
 export type ThresholdConfig = Static<typeof ThresholdSchema>;
 
 /** Field names whose values are secrets: never logged, redacted in API output. */
-export const secretFields: readonly string[] = ['token', 'password'];
+export const secretFields: readonly string[] = ['token', 'password', 'secret'];
 
 export type { TSchema };

@@ -1,5 +1,8 @@
 import type { DeviceProfile, ProfileProtocol } from '../profiles/types.js';
 import type { DeviceConfig, LinkConfig, SiteConfig } from './schema.js';
+import { checkNotifications } from './notifications-schema.js';
+import { deviceRuleIssues } from '../rules/rule-issues.js';
+import { checkWorkOrderTemplates } from './workorder-checks.js';
 
 export interface SemanticIssue {
   segments: Array<string | number>;
@@ -12,6 +15,7 @@ const PROTOCOL_OF_LINK: Record<LinkConfig['type'], ProfileProtocol> = {
   'modbus-tcp': 'modbus',
   'modbus-rtu': 'modbus',
   mqtt: 'mqtt',
+  bacnet: 'bacnet',
 };
 
 /**
@@ -28,12 +32,14 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
   const links = new Map(config.links.map((l) => [l.id, l]));
   const devices = new Map(config.devices.map((d) => [d.id, d]));
   const unitsByLink = new Map<string, Map<number, string>>();
+  const instancesByLink = new Map<string, Map<number, string>>();
   config.devices.forEach((device, i) => {
     const report: Report = (message, ...rest) => issues.push({ segments: ['devices', i, ...rest], message });
     const link = links.get(device.link);
     if (!link) report(`link "${device.link}" is not defined in links (known: ${[...links.keys()].join(', ') || 'none'})`, 'link');
     if (device.parent !== undefined) checkParent(device, devices, report);
     const profile = findProfile(device.profile);
+    checkFirePanelWrites(device, profile, report);
     if (!profile) {
       report(`unknown profile "${device.profile}"`, 'profile');
       return;
@@ -41,15 +47,18 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
     if (profile.equipment !== device.type) {
       report(`profile "${profile.id}" is for equipment type "${profile.equipment}", not "${device.type}"`, 'type');
     }
-    if (link) checkProtocol(device, profile, link, unitsByLink, report);
+    if (link) checkProtocol(device, profile, link, unitsByLink, report, instancesByLink);
     if (profile.protocol === 'mqtt') checkTopicVars(device, profile, report);
     checkRules(device, profile, report);
+    for (const issue of deviceRuleIssues(device, i, profile, issues)) report(issue.message, ...issue.segments.slice(2));
   });
 
   const northboundLink = config.northbound?.link;
   if (northboundLink !== undefined && links.get(northboundLink)?.type !== 'mqtt') {
     issues.push({ segments: ['northbound', 'link'], message: `"${northboundLink}" is not an MQTT link` });
   }
+  issues.push(...checkNotifications(config.notifications, config.site.timezone));
+  issues.push(...checkWorkOrderTemplates(config, findProfile));
   return issues;
 }
 
@@ -68,10 +77,17 @@ function checkProtocol(
   link: LinkConfig,
   unitsByLink: Map<string, Map<number, string>>,
   report: Report,
+  instancesByLink: Map<string, Map<number, string>> = new Map(),
 ): void {
   const linkProtocol = PROTOCOL_OF_LINK[link.type];
   if (profile.protocol !== linkProtocol) {
     report(`profile "${profile.id}" speaks ${profile.protocol}, but link "${link.id}" is ${link.type}`, 'profile');
+    return;
+  }
+  if (linkProtocol !== 'bacnet') checkNoBacnetFields(device, report);
+  if (linkProtocol === 'bacnet') {
+    checkBacnetDevice(device, link, instancesByLink, report);
+    if (device.unitId !== undefined) report(`only devices on Modbus links take a unit id`, 'unitId');
     return;
   }
   if (linkProtocol !== 'modbus') {
@@ -88,6 +104,41 @@ function checkProtocol(
   const other = units.get(device.unitId);
   if (other) report(`unit id ${device.unitId} is already used by device "${other}" on link "${link.id}"`, 'unitId');
   else units.set(device.unitId, device.id);
+}
+
+/** BACnet devices need an address and a device instance; one instance appears once per link. */
+function checkBacnetDevice(device: DeviceConfig, link: LinkConfig, instancesByLink: Map<string, Map<number, string>>, report: Report): void {
+  if (device.address === undefined) report('is required on a BACnet link (ip or ip:port)', 'address');
+  if (device.deviceInstance === undefined) {
+    report('is required on a BACnet link', 'deviceInstance');
+    return;
+  }
+  if (!device.enabled) return;
+  const instances = instancesByLink.get(link.id) ?? new Map<number, string>();
+  instancesByLink.set(link.id, instances);
+  const other = instances.get(device.deviceInstance);
+  if (other) report(`device instance ${device.deviceInstance} is already used by device "${other}" on link "${link.id}"`, 'deviceInstance');
+  else instances.set(device.deviceInstance, device.id);
+}
+
+function checkNoBacnetFields(device: DeviceConfig, report: Report): void {
+  if (device.address !== undefined) report('only devices on BACnet links take an address', 'address');
+  if (device.deviceInstance !== undefined) report('only devices on BACnet links take a device instance', 'deviceInstance');
+  if (device.maxApdu !== undefined) report('only devices on BACnet links take maxApdu', 'maxApdu');
+}
+
+/**
+ * The gateway never writes to a fire panel: a site may not mark any of its points writable, and a
+ * fire-panel profile may not carry a writable point.
+ */
+function checkFirePanelWrites(device: DeviceConfig, profile: DeviceProfile | undefined, report: Report): void {
+  const firePanel = device.type === 'fire-panel' || profile?.equipment === 'fire-panel';
+  if (!firePanel) return;
+  const why = device.type === 'fire-panel' ? 'device type is fire-panel' : `profile "${profile?.id ?? ''}" is a fire panel`;
+  device.writable?.forEach((name, j) => report(`point "${name}" cannot be writable: the gateway never writes to a fire panel (${why})`, 'writable', j));
+  profile?.points.forEach((p) => {
+    if (p.writable === true) report(`profile "${profile.id}" marks point "${p.name}" writable: the gateway never writes to a fire panel`, 'profile');
+  });
 }
 
 const PLACEHOLDER = /\{([a-z][a-z0-9_]*)\}/g;
@@ -119,7 +170,7 @@ function checkRules(device: DeviceConfig, profile: DeviceProfile, report: Report
     if (!eventNames.has(r.event)) report(`event "${r.event}" is not in profile ${profile.id}`, 'eventRules', j, 'event');
   });
   const profileRules = [...profile.thresholds, ...(profile.protocol === 'mqtt' ? profile.eventRules : [])];
-  const ruleIds = new Set([...profileRules, ...device.thresholds, ...device.eventRules].map((t) => t.id));
+  const ruleIds = new Set([...profileRules, ...(profile.alarms ?? []), ...device.thresholds, ...device.eventRules, ...(device.alarms ?? [])].map((t) => t.id));
   device.disableThresholds.forEach((id, j) => {
     if (!ruleIds.has(id)) report(`neither profile ${profile.id} nor this device has a rule "${id}"`, 'disableThresholds', j);
   });

@@ -1,5 +1,6 @@
 import type { LinkConfig, MqttLinkConfig } from '../config/schema.js';
-import { isModbusEntry, isMqttEntry, type DeviceEntry } from '../gateway/device-catalog.js';
+import { isBacnetEntry, isModbusEntry, isMqttEntry, type DeviceEntry } from '../gateway/device-catalog.js';
+import { BacnetDriver } from './bacnet/bacnet-driver.js';
 import type { Driver, DriverContext } from './driver.js';
 import { ModbusDriver } from './modbus/modbus-driver.js';
 import { MqttDriver } from './mqtt/mqtt-driver.js';
@@ -28,6 +29,9 @@ export function createDrivers(options: CreateDriversOptions): Driver[] {
         break;
       case 'mqtt':
         drivers.push(new MqttDriver({ link, brokerUrl: options.brokerUrlFor(link), siteId, devices: onLink.filter(isMqttEntry), context }));
+        break;
+      case 'bacnet':
+        drivers.push(new BacnetDriver({ link, siteId, devices: onLink.filter(isBacnetEntry), context }));
         break;
     }
   }

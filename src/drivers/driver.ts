@@ -48,6 +48,14 @@ export interface DeviceHealth {
   nextAttemptAt: number | null;
   /** Poll cycles that started late because the previous one was still running. */
   overruns: number;
+  /**
+   * BACnet: how the device's values arrive. `active`: every object meant for COV is subscribed and
+   * notifying; `partial`: some are, the others are polled; `polling`: all are polled (COV refused or its
+   * notifications stopped; retried later); `pending`: subscriptions under way; `off`: nothing uses COV.
+   */
+  cov?: 'active' | 'partial' | 'polling' | 'pending' | 'off';
+  /** Why COV is not (fully) active, when it is not. */
+  covReason?: string | null;
 }
 
 export interface LinkHealth {
@@ -59,6 +67,8 @@ export interface LinkHealth {
   /** Requests waiting in the link's serial queue. */
   queueDepth: number;
   devices: DeviceHealth[];
+  /** Datagrams the link refused as malformed or unsolicited (BACnet), counted since start. */
+  rejectedFrames?: number;
 }
 
 export interface Driver {

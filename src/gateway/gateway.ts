@@ -5,6 +5,7 @@ import { AlarmService } from '../alarms/alarm-service.js';
 import { AckLinkStore } from '../alarms/ack-link-store.js';
 import { AckLinks, resolveAckSecret } from '../alarms/ack-links.js';
 import { AlarmManagementSchema, withDefaults, type AlarmManagementConfig } from '../config/alarm-management-schema.js';
+import { AlarmWorkOrders } from '../workorders/alarm-coupling.js';
 import { WorkOrderService } from '../workorders/service.js';
 import { WorkOrderStore } from '../workorders/store.js';
 import type { CompiledAlarmDefinition } from '../rules/alarm-definition.js';
@@ -69,6 +70,7 @@ export class Gateway {
   private readonly alarmSettings: AlarmManagementConfig;
   private readonly alarmDefinitions: ReadonlyMap<string, CompiledAlarmDefinition>;
   private readonly ruleState: RuleStateKeeper;
+  private readonly alarmWorkOrders: AlarmWorkOrders;
   readonly events: EventBus<GatewayEvents>;
   readonly devices: readonly DeviceEntry[];
   readonly telemetry: TelemetryWriter;
@@ -117,6 +119,16 @@ export class Gateway {
     this.workOrders = new WorkOrderService(new WorkOrderStore(database), options.clock, (err) =>
       this.logger.error({ err }, 'work-order listener failed'),
     );
+    this.alarmWorkOrders = new AlarmWorkOrders({
+      orders: this.workOrders,
+      alarms: this.alarmService,
+      templates: options.config.workOrders?.templates ?? [],
+      definitions: compiled.alarmDefinitions,
+      assets: new Map(this.devices.map(({ config }) => [config.id, { type: config.type, name: config.name, location: config.location }])),
+      site: options.config.site.id,
+      clock: options.clock,
+      logger: options.logger.child({ module: 'workorders' }),
+    });
     const ackLinks = this.alarmSettings.ackLinks;
     if (ackLinks !== undefined) {
       const store = new AckLinkStore(database);
@@ -171,6 +183,7 @@ export class Gateway {
     // Alarm state first, then the rules' pending delays and windows: the first rule events must find the
     // alarms as they were before the restart.
     this.alarmService.start();
+    this.alarmWorkOrders.start();
     this.restoreActiveAlarms();
     this.ruleState.restore();
     if (needsEmbeddedBroker(config)) {

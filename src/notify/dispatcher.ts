@@ -27,10 +27,28 @@ export interface ChannelStats {
   queued: number;
 }
 
+/** What became of one notification on one channel; `retry` and `held` are not final, the others are. */
+export type DeliveryOutcome = 'sent' | 'failed' | 'retry' | 'held' | 'folded';
+
+export interface DeliveryEvent {
+  channel: string;
+  /** The very object given to `dispatch` (summaries are the dispatcher's own). */
+  notification: Notification;
+  outcome: DeliveryOutcome;
+  /** 1-based attempt of `sent`, `failed` and `retry`; 0 for `held` and `folded`. */
+  attempt: number;
+  error?: string;
+}
+
 export interface DispatcherOptions {
   clock: Clock;
   logger: Logger;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Told every outcome, synchronously (durable outboxes mark their rows from it). `folded`: the rate budget
+   * put the notification into a summary that is now queued. Exceptions are logged, never propagated.
+   */
+  onDelivery?: (event: DeliveryEvent) => void;
 }
 
 export interface ChannelSetup {
@@ -87,6 +105,7 @@ export class Dispatcher {
             'notification rate budget spent: sending summary',
           );
           this.enqueue(lane, summary);
+          for (const n of folded) this.report({ channel: channel.name, notification: n, outcome: 'folded', attempt: 0 });
         })
       : undefined;
     const lane = new Lane(channel, { ...this.retry, ...setup.retry }, budget);
@@ -99,7 +118,8 @@ export class Dispatcher {
     for (const lane of this.lanes.values()) {
       if (channels && !channels.includes(lane.channel.name)) continue;
       if (lane.budget && !lane.budget.offer(n)) {
-        this.options.logger.info({ channel: lane.channel.name, key: n.key, kind: n.kind, outcome: 'held' }, 'notification held by rate budget');
+        this.options.logger.info({ channel: lane.channel.name, recipient: n.recipient, key: n.key, kind: n.kind, outcome: 'held' }, 'notification held by rate budget');
+        this.report({ channel: lane.channel.name, notification: n, outcome: 'held', attempt: 0 });
         continue;
       }
       this.enqueue(lane, n);
@@ -132,6 +152,15 @@ export class Dispatcher {
       }
       lane.queue.length = 0;
       await lane.channel.close?.();
+    }
+  }
+
+  private report(event: DeliveryEvent): void {
+    if (!this.options.onDelivery) return;
+    try {
+      this.options.onDelivery(event);
+    } catch (err) {
+      this.options.logger.error({ channel: event.channel, key: event.notification.key, err }, 'notification outcome listener failed');
     }
   }
 
@@ -168,7 +197,8 @@ export class Dispatcher {
       try {
         await lane.channel.send(n);
         lane.stats.sent++;
-        logger.info({ channel, key: n.key, kind: n.kind, attempt, outcome: 'sent', durationMs: Math.round(performance.now() - started) }, 'notification sent');
+        logger.info({ channel, recipient: n.recipient, key: n.key, kind: n.kind, attempt, outcome: 'sent', durationMs: Math.round(performance.now() - started) }, 'notification sent');
+        this.report({ channel, notification: n, outcome: 'sent', attempt });
         return;
       } catch (err) {
         const retryable = err instanceof NotifyError && err.retryable;
@@ -178,14 +208,16 @@ export class Dispatcher {
         if (!retryable || attempt >= maxAttempts) {
           lane.stats.failed++;
           logger.error(
-            { channel, key: n.key, kind: n.kind, attempt, outcome: 'failed', retryable, status, error, durationMs },
+            { channel, recipient: n.recipient, key: n.key, kind: n.kind, attempt, outcome: 'failed', retryable, status, error, durationMs },
             retryable ? 'notification failed: out of attempts' : 'notification failed: not retryable',
           );
+          this.report({ channel, notification: n, outcome: 'failed', attempt, error });
           return;
         }
         const delayMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         lane.stats.retried++;
-        logger.warn({ channel, key: n.key, kind: n.kind, attempt, outcome: 'retry', status, error, durationMs, delayMs }, 'notification attempt failed: retrying');
+        logger.warn({ channel, recipient: n.recipient, key: n.key, kind: n.kind, attempt, outcome: 'retry', status, error, durationMs, delayMs }, 'notification attempt failed: retrying');
+        this.report({ channel, notification: n, outcome: 'retry', attempt, error });
         await clock.sleep(delayMs);
       }
     }

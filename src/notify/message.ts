@@ -22,6 +22,14 @@ export interface Notification {
   link?: string;
   /** Milliseconds since the Unix epoch. */
   ts: number;
+  /**
+   * The recipient's address on the channel this notification is handed to: an ntfy topic, an email
+   * address, a chat user to mention (DingTalk mobile number, WeCom user id, Feishu open id). Absent: the
+   * channel's configured default target. Set per channel by the caller, never shared across channels.
+   */
+  to?: string;
+  /** Who this push is for (a person's id, or a group channel), for logs and webhook payloads. */
+  recipient?: string;
 }
 
 export const PRIORITY_RANK: Record<AlarmPriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -146,6 +146,12 @@ export class RateBudget {
       ts: now,
     };
     if (this.options.summaryLink) summary.link = this.options.summaryLink;
+    // Notifications addressed to one recipient keep that address; a mixed batch goes to the channel's default.
+    const to = folded[0]?.to;
+    if (to !== undefined && folded.every((n) => n.to === to)) {
+      summary.to = to;
+      if (folded[0]?.recipient !== undefined) summary.recipient = folded[0].recipient;
+    }
     return summary;
   }
 }

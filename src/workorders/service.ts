@@ -66,18 +66,21 @@ export class WorkOrderService {
 
   /**
    * Deduplicating open: with a `faultKey`, an unfinished order of the same asset and fault kind takes the
-   * occurrence instead of a new order being opened. `created` tells which happened.
+   * occurrence instead of a new order being opened. `created` tells which happened. An occurrence whose
+   * `ref` the order has recorded already (the same alarm episode, seen again after a restart) changes
+   * nothing and tells no listener.
    */
   openOrAppend(spec: NewWorkOrder & { faultKey: string }, by: string, occurrence: Occurrence): { order: WorkOrder; created: boolean } {
-    const [order, event, created] = this.store.transaction((): [WorkOrder, WorkOrderEvent, boolean] => {
+    const [order, event, created] = this.store.transaction((): [WorkOrder, WorkOrderEvent | undefined, boolean] => {
       const existing = this.store.unfinishedFor(spec.asset, spec.faultKey);
       if (existing === undefined) return [...this.insert(spec, by, occurrence), true];
+      if (occurrence.ref !== undefined && this.store.hasOccurrence(existing.id, occurrence.ref)) return [existing, undefined, false];
       const now = this.clock.now();
       this.store.update(existing.id, existing.version, { occurrences: existing.occurrences + 1, updatedAt: now });
       const e = this.record({ orderId: existing.id, kind: 'occurrence', by, ts: occurrence.ts, data: occurrenceData(occurrence) });
       return [this.require(existing.id), e, false];
     });
-    this.emit(order, event);
+    if (event !== undefined) this.emit(order, event);
     return { order, created };
   }
 

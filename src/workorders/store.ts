@@ -123,6 +123,15 @@ export class WorkOrderStore {
     return Number(info.lastInsertRowid);
   }
 
+  /** Whether the order already recorded an occurrence (or its creation) for this source reference. */
+  hasOccurrence(orderId: number, ref: string): boolean {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM work_order_event WHERE order_id = ? AND kind IN ('created', 'occurrence') AND json_extract(data, '$.ref') = ?")
+        .get(orderId, ref) !== undefined
+    );
+  }
+
   get(id: number): WorkOrder | undefined {
     const row = this.db.prepare('SELECT * FROM work_order WHERE id = ?').get(id) as OrderRow | undefined;
     return row === undefined ? undefined : toOrder(row);

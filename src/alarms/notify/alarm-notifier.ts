@@ -32,6 +32,12 @@ export interface AlarmNotifierOptions {
   ackLinkFor?: (alarmId: string, episodeKey: string, recipient: { id: string; name: string }) => string | undefined;
   /** The alarm's state now; lets `start()` close episodes whose alarm cleared or was acknowledged while the notifier was not told. */
   alarmState?: (alarmId: string) => AlarmState | undefined;
+  /**
+   * The alarms active now (e.g. `() => lifecycle.list({ state: 'unack-active', annunciated: true })`). Lets
+   * `start()` open the episode of an alarm raised just before a crash, after the alarm store committed
+   * the raise but before the notifier committed its episode.
+   */
+  activeAlarms?: () => Iterable<{ alarmId: string; state: AlarmState; annunciated: boolean; raisedAt?: number | undefined }>;
   /** Flood started or ended at a site. */
   onFlood?: (event: FloodEvent) => void;
   /** Default retry policy of the channels (each channel's own `retry` wins). */
@@ -179,6 +185,18 @@ export class AlarmNotifier {
         else this.schedule(ep, t);
       }
     }
+    this.openMissedEpisodes();
+  }
+
+  private openMissedEpisodes(): void {
+    for (const a of this.options.activeAlarms?.() ?? []) {
+      if (a.state !== 'unack-active' || !a.annunciated || a.raisedAt === undefined || this.open.has(a.alarmId)) continue;
+      if (this.options.store.hasEpisode(`${a.alarmId}@${a.raisedAt}`)) continue;
+      const info = this.options.alarmInfo(a.alarmId);
+      if (!info) continue;
+      this.log.warn({ alarmId: a.alarmId, raisedAt: a.raisedAt }, 'alarm raised before a restart had no episode: notifying now');
+      this.openEpisode({ alarmId: a.alarmId, ts: a.raisedAt }, info);
+    }
   }
 
   /** Called synchronously for every lifecycle transition, after the alarm store committed it. Never throws. */
@@ -279,7 +297,7 @@ export class AlarmNotifier {
     else if (record.flags.shelved || record.flags.suppressed || record.flags.outOfService) this.stopEscalation(ep, 'silenced');
   }
 
-  private openEpisode(record: TransitionRecord, info: AlarmInfo): void {
+  private openEpisode(record: Pick<TransitionRecord, 'alarmId' | 'ts'>, info: AlarmInfo): void {
     const routed = routeAlarm(this.options.config.routes, info);
     const route: RouteDecision = { policies: routed.policies.filter((p) => this.policies.has(p)), channels: routed.channels };
     if (route.policies.length === 0 && route.channels.length === 0) {

@@ -93,6 +93,9 @@ export class NotifyStore {
   private readonly markStmt: Statement;
   private readonly attemptStmt: Statement;
   private readonly upsertEscalationStmt: Statement;
+  private readonly hasEpisodeStmt: Statement;
+  private readonly insertEpisodeStmt: Statement;
+  private readonly inTransaction: (fn: () => unknown) => unknown;
 
   constructor(private readonly db: Database) {
     const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notify_outbox'").get();
@@ -105,6 +108,9 @@ export class NotifyStore {
     );
     this.markStmt = db.prepare('UPDATE notify_outbox SET status = ?, attempts = MAX(attempts, ?), last_error = ?, updated_at = ? WHERE id = ?');
     this.attemptStmt = db.prepare('UPDATE notify_outbox SET attempts = MAX(attempts, ?), last_error = ?, updated_at = ? WHERE id = ?');
+    this.hasEpisodeStmt = db.prepare('SELECT 1 FROM notify_episode WHERE episode_key = ?');
+    this.insertEpisodeStmt = db.prepare('INSERT INTO notify_episode (episode_key, alarm_id, site, opened_at, cycle, info, route) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     this.upsertEscalationStmt = db.prepare(
       `INSERT INTO notify_escalation (episode_key, policy_id, level, repeats_done, status, next_due_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (episode_key, policy_id) DO UPDATE SET level = excluded.level, repeats_done = excluded.repeats_done,
@@ -112,19 +118,17 @@ export class NotifyStore {
     );
   }
 
-  /** Runs `fn` in one transaction (one fsync for everything it writes). */
+  /** Runs `fn` in one transaction (one fsync for everything it writes); nested calls join the outer one. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.inTransaction(fn) as T;
   }
 
   hasEpisode(key: string): boolean {
-    return this.db.prepare('SELECT 1 FROM notify_episode WHERE episode_key = ?').get(key) !== undefined;
+    return this.hasEpisodeStmt.get(key) !== undefined;
   }
 
   insertEpisode(e: Omit<StoredEpisode, 'escalations'>): void {
-    this.db
-      .prepare('INSERT INTO notify_episode (episode_key, alarm_id, site, opened_at, cycle, info, route) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(e.key, e.alarmId, e.site, e.openedAt, e.cycle, JSON.stringify(e.info), JSON.stringify(e.route));
+    this.insertEpisodeStmt.run(e.key, e.alarmId, e.site, e.openedAt, e.cycle, JSON.stringify(e.info), JSON.stringify(e.route));
   }
 
   setCycle(key: string, cycle: number): void {

@@ -45,6 +45,8 @@ interface Schedule {
  */
 export class OnCallSchedules {
   private readonly schedules = new Map<string, Schedule>();
+  /** The last answer per schedule and the span it holds for: Intl time-zone math is slow, shifts are long. */
+  private readonly cache = new Map<string, { entry: OnCallEntry; from: number; until: number }>();
   private readonly people = new Map<string, OnCallPerson>();
 
   constructor(schedules: readonly ScheduleConfig[], people: readonly PersonConfig[], private readonly timeZone: string) {
@@ -74,8 +76,28 @@ export class OnCallSchedules {
 
   /** Who is on call in `scheduleId` at `ts`; undefined for an unknown schedule. */
   at(scheduleId: string, ts: number): OnCallEntry | undefined {
+    const cached = this.cache.get(scheduleId);
+    if (cached && cached.from <= ts && ts < cached.until) return cached.entry;
     const schedule = this.schedules.get(scheduleId);
     if (!schedule) return undefined;
+    const entry = this.compute(schedule, ts);
+    if (entry.since !== undefined && entry.until !== undefined) {
+      // A rotation shift holds only between the overrides around `ts`.
+      let from = entry.since;
+      let until = entry.until;
+      if (entry.source === 'rotation') {
+        for (const o of schedule.overrides) {
+          if (o.until <= ts) from = Math.max(from, o.until);
+          else if (o.from > ts) until = Math.min(until, o.from);
+        }
+      }
+      this.cache.set(scheduleId, { entry, from, until });
+    }
+    return entry;
+  }
+
+  private compute(schedule: Schedule, ts: number): OnCallEntry {
+    const scheduleId = schedule.id;
     for (const o of schedule.overrides) {
       if (o.from <= ts && ts < o.until) return this.entry(scheduleId, o.person, 'override', o.from, o.until);
     }

@@ -37,7 +37,10 @@ export class DingtalkChannel implements Channel {
   async send(n: Notification): Promise<void> {
     const { url, secret, clock } = this.options;
     const target = secret ? dingtalkSignedUrl(url, secret, clock.now()) : url;
-    const body = JSON.stringify({ msgtype: 'markdown', markdown: { title: headline(n), text: renderMarkdown(n) } });
+    // A person's address on a group bot is the mobile number to @mention; the text must name it too.
+    const mention = n.to === undefined ? {} : { at: { atMobiles: [n.to], isAtAll: false } };
+    const markdown = n.to === undefined ? renderMarkdown(n) : `${renderMarkdown(n)}\n\n@${n.to}`;
+    const body = JSON.stringify({ msgtype: 'markdown', markdown: { title: headline(n), text: markdown }, ...mention });
     const { text } = await httpPost(this.name, target, body, { 'content-type': 'application/json' }, this.options);
     const reply = parseReply(this.name, text);
     if (reply.errcode !== 0) {

@@ -14,6 +14,7 @@ export interface EmailOptions {
   user?: string;
   password?: string;
   from: string;
+  /** Default recipients, for notifications that carry no address of their own (`Notification.to`). */
   to: string[];
   /** Connection/greeting/socket timeout in ms. Default 10 000. */
   timeoutMs?: number;
@@ -66,10 +67,13 @@ export class EmailChannel implements Channel {
   }
 
   async send(n: Notification): Promise<void> {
+    // A notification addressed to one person goes to that person only; otherwise to the configured list.
+    const to = n.to !== undefined ? [n.to] : this.options.to;
+    if (to.length === 0) throw new NotifyError(`${this.name}: no recipient (the channel has no default "to" and the notification no address)`, this.name, false);
     try {
       await this.transport.sendMail({
         from: this.options.from,
-        to: this.options.to,
+        to,
         subject: headline(n).replace(/[\r\n]+/g, ' '),
         text: renderText(n),
         html: renderHtml(n),

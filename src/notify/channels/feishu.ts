@@ -39,7 +39,8 @@ export class FeishuChannel implements Channel {
       signing.sign = feishuSign(secret, timestamp);
     }
     const make = (text: string): string => JSON.stringify({ ...signing, msg_type: 'text', content: { text } });
-    const full = renderText(n);
+    // A person's address on a group bot is the open id to @mention.
+    const full = n.to === undefined ? renderText(n) : `${renderText(n)}\n<at user_id="${n.to.replace(/[<>"]/g, '')}"></at>`;
     let body = make(full);
     const excess = Buffer.byteLength(body, 'utf8') - FEISHU_MAX_BODY_BYTES;
     if (excess > 0) {

@@ -28,6 +28,14 @@ export function ntfyTags(n: Notification): string {
   return tags.join(',');
 }
 
+/**
+ * The URL a notification goes to: the configured topic, or the recipient's own topic on the same server
+ * (`to` replaces the last path segment, so a server mounted below a path keeps it).
+ */
+export function ntfyTargetUrl(topicUrl: string, to: string | undefined): string {
+  return to === undefined ? topicUrl : new URL(encodeURIComponent(to), topicUrl).toString();
+}
+
 /** ntfy: plain-text body POSTed to the topic URL with Title/Priority/Tags/Click headers. */
 export class NtfyChannel implements Channel {
   readonly name: string;
@@ -45,6 +53,6 @@ export class NtfyChannel implements Channel {
     const link = safeLink(n.link);
     if (link) headers.click = link;
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    await httpPost(this.name, this.options.topicUrl, renderText(n), headers, this.options);
+    await httpPost(this.name, ntfyTargetUrl(this.options.topicUrl, n.to), renderText(n), headers, this.options);
   }
 }

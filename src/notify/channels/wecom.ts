@@ -20,7 +20,10 @@ export class WecomChannel implements Channel {
   }
 
   async send(n: Notification): Promise<void> {
-    const content = truncateUtf8(renderMarkdown(n), WECOM_MAX_CONTENT_BYTES, '\n\n…(truncated)');
+    // A person's address on a group bot is the WeCom user id to @mention (markdown `<@userid>`), kept outside the cut.
+    const mention = n.to === undefined ? '' : `\n<@${n.to}>`;
+    const room = WECOM_MAX_CONTENT_BYTES - Buffer.byteLength(mention, 'utf8');
+    const content = truncateUtf8(renderMarkdown(n), room, '\n\n…(truncated)') + mention;
     const body = JSON.stringify({ msgtype: 'markdown', markdown: { content } });
     const { text } = await httpPost(this.name, this.options.url, body, { 'content-type': 'application/json' }, this.options);
     const reply = parseReply(this.name, text);

@@ -7,7 +7,7 @@ import { NotifyError } from '../../../src/notify/channels/channel.js';
 import { DingtalkChannel } from '../../../src/notify/channels/dingtalk.js';
 import { EmailChannel } from '../../../src/notify/channels/email.js';
 import { FEISHU_MAX_BODY_BYTES, FeishuChannel } from '../../../src/notify/channels/feishu.js';
-import { NtfyChannel } from '../../../src/notify/channels/ntfy.js';
+import { NtfyChannel, ntfyTargetUrl } from '../../../src/notify/channels/ntfy.js';
 import { WebhookChannel } from '../../../src/notify/channels/webhook.js';
 import { WecomChannel } from '../../../src/notify/channels/wecom.js';
 import type { Notification } from '../../../src/notify/message.js';
@@ -292,5 +292,56 @@ describe('email channel', () => {
     await rx.close();
     const refused = new EmailChannel({ name: 'mail2', host: '127.0.0.1', port, from: 'gw@example.org', to: ['ops@example.org'], timeoutMs: 1000 });
     await expect(refused.send(note())).rejects.toMatchObject({ retryable: true });
+  });
+});
+
+describe('channels addressing one recipient (Notification.to)', () => {
+  it('ntfy posts to the recipient topic on the same server, keeping a server path', async () => {
+    const rx = await startReceiver(() => ({ status: 200, body: '{}' }));
+    const channel = new NtfyChannel({ name: 'ntfy', topicUrl: `${rx.url}/ntfy/facility` });
+    await channel.send(note({ to: 'alice oncall' }));
+    await channel.send(note());
+    expect(rx.requests.map((r) => r.url)).toEqual(['/ntfy/alice%20oncall', '/ntfy/facility']);
+    expect(ntfyTargetUrl('https://ntfy.example.org/', 'bob')).toBe('https://ntfy.example.org/bob');
+  });
+
+  it('chat bots @mention the recipient: DingTalk by mobile, WeCom by user id, Feishu by open id', async () => {
+    const rx = await startReceiver((req) => ({ status: 200, body: req.url.startsWith('/feishu') ? '{"code":0}' : '{"errcode":0,"errmsg":"ok"}' }));
+    const clock = new VirtualClock();
+    await new DingtalkChannel({ name: 'ding', url: `${rx.url}/ding`, clock }).send(note({ to: '13800000000' }));
+    await new WecomChannel({ name: 'wecom', url: `${rx.url}/wecom` }).send(note({ to: 'zhangsan' }));
+    await new FeishuChannel({ name: 'feishu', url: `${rx.url}/feishu`, clock }).send(note({ to: 'ou_123' }));
+    const [ding, wecom, feishu] = rx.requests.map((r) => JSON.parse(r.body) as Record<string, Record<string, unknown>>);
+    expect(ding?.at).toEqual({ atMobiles: ['13800000000'], isAtAll: false });
+    expect(String(ding?.markdown?.text)).toMatch(/@13800000000$/);
+    expect(String(wecom?.markdown?.content)).toMatch(/\n<@zhangsan>$/);
+    expect(String(feishu?.content?.text)).toMatch(/<at user_id="ou_123"><\/at>$/);
+  });
+});
+
+describe('email to one recipient', () => {
+  it('sends to the notification address instead of the default list, and refuses when there is neither', async () => {
+    const mails: string[][] = [];
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          mails.push(session.envelope.rcptTo.map((r) => r.address));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.server.address() as AddressInfo).port;
+    const channel = new EmailChannel({ name: 'mail', host: '127.0.0.1', port, from: 'gw@example.org', to: ['ops@example.org'] });
+    const personal = new EmailChannel({ name: 'mail-p', host: '127.0.0.1', port, from: 'gw@example.org', to: [] });
+    closers.push(() => channel.close(), () => personal.close());
+    await channel.send(note({ to: 'alice@example.org' }));
+    await channel.send(note());
+    expect(mails).toEqual([['alice@example.org'], ['ops@example.org']]);
+    await expect(personal.send(note())).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('no recipient') as unknown });
   });
 });

@@ -72,3 +72,22 @@ describe('notification rendering', () => {
     expect(renderText(note('x', { cause: 'c', link: 'ftp://x' }))).not.toContain('Acknowledge');
   });
 });
+
+describe('rate budget summaries and recipients', () => {
+  it('keeps the address when every folded notification is for one recipient, and drops it for a mixed batch', async () => {
+    const clock = new VirtualClock();
+    const summaries: Notification[] = [];
+    const budget = new RateBudget('mail', { perMinute: 1 }, clock, (summary) => summaries.push(summary));
+    budget.offer(note('a', { to: 'alice@example.org', recipient: 'person:alice' }));
+    budget.offer(note('b', { to: 'alice@example.org', recipient: 'person:alice' }));
+    budget.offer(note('c', { to: 'alice@example.org', recipient: 'person:alice' }));
+    await clock.advance(60_000);
+    budget.offer(note('d', { to: 'bob@example.org' }));
+    budget.offer(note('e', { to: 'alice@example.org' }));
+    await clock.advance(60_000);
+    expect(summaries.map((s) => [s.to, s.recipient])).toEqual([
+      ['alice@example.org', 'person:alice'],
+      [undefined, undefined],
+    ]);
+  });
+});

@@ -66,11 +66,13 @@ describe('WorkOrderService on SQLite', () => {
   });
 
   it('appends a recurrence to the unfinished order of the same asset and fault, and opens a new one after completion', () => {
-    const first = service.openOrAppend(trapped(), 'rules', { ref: 'elevator-2:fault_trapped', ts: T0 });
+    const first = service.openOrAppend(trapped(), 'rules', { ref: `elevator-2:fault_trapped@${T0}`, ts: T0 });
     expect(first).toMatchObject({ created: true, order: { number: 'WO-000001', status: 'open', occurrences: 1 } });
     clock.advanceSync(60_000);
-    const again = service.openOrAppend(trapped(), 'rules', { ref: 'elevator-2:fault_trapped', ts: T0 + 60_000 });
+    const again = service.openOrAppend(trapped(), 'rules', { ref: `elevator-2:fault_trapped@${T0 + 60_000}`, ts: T0 + 60_000 });
     expect(again).toMatchObject({ created: false, order: { id: first.order.id, occurrences: 2 } });
+    // The same episode seen again (after a restart) changes nothing.
+    expect(service.openOrAppend(trapped(), 'rules', { ref: `elevator-2:fault_trapped@${T0 + 60_000}`, ts: T0 + 60_000 })).toMatchObject({ created: false, order: { occurrences: 2 } });
     // Another asset, or another fault of the same asset, is another order.
     expect(service.openOrAppend({ ...trapped(), asset: 'elevator-3' }, 'rules', { ts: T0 }).created).toBe(true);
     expect(service.openOrAppend({ ...trapped(), faultKey: 'door_lock_open' }, 'rules', { ts: T0 }).created).toBe(true);
