@@ -1,4 +1,6 @@
-import type { DeviceConfig, MqttLinkConfig, SiteConfig, ThresholdConfig } from '../src/config/schema.js';
+import type { DeviceConfig, LinkConfig, MqttLinkConfig, SiteConfig, ThresholdConfig } from '../src/config/schema.js';
+import type { WorkOrderTemplate } from '../src/config/workorders-schema.js';
+import { demoBacnetDevices } from './bacnet/demo-bacnet.js';
 import type { ControllerSpec } from './access/controller-model.js';
 import type { DoorSpec, DoorTrafficNow } from './access/door-model.js';
 import type { ElevatorSpec, TrafficNow } from './models/elevator.js';
@@ -309,7 +311,13 @@ export function demoPorts(basePort: number): Record<string, number> {
  * port). The access controllers publish to `mqttUrl`; without it the `access` link has no URL, which
  * means the gateway's embedded broker (the simulator is then connected to it with `connectAccess`).
  */
-export function demoSiteConfig(opts: { host: string; ports: Record<string, number>; mqttUrl?: string }): SiteConfig {
+export function demoSiteConfig(opts: {
+  host: string;
+  ports: Record<string, number>;
+  mqttUrl?: string;
+  /** The BACnet devices the simulator serves, and where the gateway's BACnet link listens. */
+  bacnet?: { endpoints: ReadonlyArray<{ id: string; address: string; port: number }>; gateway: { interface: string; port: number } };
+}): SiteConfig {
   const building = demoBuilding();
   const modbusLinks = building.links.map((link) => {
     const port = opts.ports[link.id];
@@ -323,7 +331,7 @@ export function demoSiteConfig(opts: { host: string; ports: Record<string, numbe
   };
   const modbusDevices = building.devices.map((d): DeviceConfig => ({
     id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: d.link, unitId: d.unitId, ...DEVICE_DEFAULTS,
-    thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [], topicVars: {}, eventRules: [],
+    thresholds: d.thresholds.map((t) => ({ ...t })), disableThresholds: [], topicVars: {}, eventRules: [], alarms: [], disableAlarms: [], writable: [],
   }));
   return {
     site: { ...DEMO_SITE },
@@ -331,15 +339,66 @@ export function demoSiteConfig(opts: { host: string; ports: Record<string, numbe
     embeddedBroker: { host: '127.0.0.1', port: 0 },
     // The demo publishes its own state too, so a BMS or `mosquitto_sub -t 'facility-gw/#'` can watch it.
     northbound: { prefix: 'facility-gw', qos: 1, pointMinIntervalMs: 1000, maxQueued: 10_000 },
-    links: [...modbusLinks, accessLink],
-    devices: [...modbusDevices, ...accessDeviceConfigs(building.access.link.id, building.access.controllers)],
+    alarmManagement: { maxShelveMinutes: 480, maxOutOfServiceHours: 168, chatter: { cycles: 3, windowSeconds: 60 } },
+    auth: { tokens: [], anonymousRead: true },
+    workOrders: { templates: demoWorkOrderTemplates() },
+    links: [...modbusLinks, accessLink, ...(opts.bacnet ? [bacnetLink(opts.bacnet.gateway)] : [])],
+    devices: [
+      ...modbusDevices,
+      ...accessDeviceConfigs(building.access.link.id, building.access.controllers),
+      ...(opts.bacnet ? bacnetDeviceConfigs(opts.bacnet.endpoints) : []),
+    ],
     sinks: [],
   };
 }
 
+const BACNET_LINK_ID = 'bacnet';
+
+function bacnetLink(at: { interface: string; port: number }): LinkConfig {
+  return {
+    id: BACNET_LINK_ID, type: 'bacnet', interface: at.interface, port: at.port, broadcastAddress: '127.255.255.255',
+    apduTimeoutMs: 1000, retries: 2, backoffInitialMs: 1000, backoffMaxMs: 60_000,
+    covLifetimeS: 300, covConfirmed: false, covInitialNotificationMs: 5000, covVerifyIntervalMs: 60_000, covRetryMs: 600_000,
+  };
+}
+
+function bacnetDeviceConfigs(endpoints: ReadonlyArray<{ id: string; address: string; port: number }>): DeviceConfig[] {
+  return demoBacnetDevices(endpoints).map((d): DeviceConfig => ({
+    id: d.id, name: d.name, location: d.location, type: d.type, profile: d.profile, link: BACNET_LINK_ID, address: d.address, deviceInstance: d.deviceInstance,
+    ...DEVICE_DEFAULTS, thresholds: [], disableThresholds: [], topicVars: {}, eventRules: [], alarms: [], disableAlarms: [], writable: [],
+  }));
+}
+
+/** What the demo office does with alarms: the orders its alarms open, and who gets them. */
+function demoWorkOrderTemplates(): WorkOrderTemplate[] {
+  const common = { checklist: [], outOfServiceWhileWorking: true, outOfServiceMaxHours: 12 };
+  return [
+    {
+      ...common, id: 'elevator-entrapment', type: 'corrective', priority: 'critical', title: 'Passenger trapped: {deviceName}',
+      match: { rules: ['passenger_trapped'], equipment: ['elevator'] },
+      responseMinutes: 30, resolutionMinutes: 240, assign: { contractor: 'Lift contractor (24 h line)' },
+      checklist: ['Release the passenger (rescue procedure)', 'Find and record the cause', 'Test run before return to service'],
+    },
+    {
+      ...common, id: 'elevator-fault', type: 'corrective', title: 'Elevator fault: {deviceName}: {message}',
+      match: { equipment: ['elevator'], priorities: ['critical', 'high'] }, responseMinutes: 120, resolutionMinutes: 24 * 60,
+      assign: { contractor: 'Lift contractor (24 h line)' },
+    },
+    {
+      ...common, id: 'pump-repair', type: 'corrective', title: 'Pump: {deviceName}: {message}',
+      match: { equipment: ['pump'], priorities: ['critical', 'high'] }, responseMinutes: 60, resolutionMinutes: 8 * 60, assign: { assignee: 'plant-room technician' },
+    },
+    {
+      ...common, id: 'fire-system-fault', type: 'corrective', title: 'Fire system: {deviceName}: {message}',
+      match: { equipment: ['fire-panel'], priorities: ['medium', 'high'] }, responseMinutes: 60, resolutionMinutes: 24 * 60,
+      assign: { contractor: 'Fire-system contractor' }, outOfServiceWhileWorking: false,
+    },
+  ];
+}
+
 /** Each controller followed by its doors; a door's `parent` is its controller. */
 function accessDeviceConfigs(link: string, controllers: readonly ControllerSpec[]): DeviceConfig[] {
-  const rules = () => ({ thresholds: [], disableThresholds: [], eventRules: [] });
+  const rules = () => ({ thresholds: [], disableThresholds: [], eventRules: [], alarms: [], disableAlarms: [], writable: [] });
   return controllers.flatMap((c): DeviceConfig[] => [
     {
       id: c.id, name: c.name, location: c.location, type: 'access-controller', profile: CONTROLLER_PROFILE, link,

@@ -2,10 +2,11 @@ import { createLogger } from '../src/log.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../src/mqtt/embedded-broker.js';
 import { SystemClock } from '../src/time/clock.js';
 import { DEFAULT_BACNET_ADDRESSES } from './bacnet/demo-bacnet.js';
+import { startSimulatorWithBacnet } from './start-with-bacnet.js';
 import type { BacnetEventRecipient } from './bacnet/device-server.js';
 import { demoBuilding, demoPorts } from './demo-building.js';
 import { parseScenarioArgs } from './scenario-args.js';
-import { connectableHost, startSimulator, type SimulatorHandle, type SimulatorOptions } from './simulator.js';
+import { connectableHost, type SimulatorHandle, type SimulatorOptions } from './simulator.js';
 
 /**
  * Runs the simulator on the system clock until SIGINT or SIGTERM (`facility-gw simulate` calls this).
@@ -65,28 +66,22 @@ export async function runSimulatorCli(opts: SimulatorCliOptions = {}): Promise<v
           firePanel: { ...(opts.bacnet?.firePanel ?? DEFAULT_BACNET_ADDRESSES.firePanel), eventRecipients: opts.bacnet?.eventRecipients ?? [] },
           elevatorGateway: opts.bacnet?.elevatorGateway ?? DEFAULT_BACNET_ADDRESSES.elevatorGateway,
         };
-  const start = (withBacnet: SimulatorOptions['bacnet']): Promise<SimulatorHandle> =>
-    startSimulator({
-      clock: new SystemClock(),
-      seed: opts.seed,
-      host,
-      ports,
-      scenarios: parseScenarioArgs(opts.scenarios ?? []),
-      controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
-      logger: rootLogger,
-      mqttUrl,
-      bacnet: withBacnet,
-    });
   let sim: SimulatorHandle;
   try {
-    try {
-      sim = await start(bacnet);
-    } catch (err) {
-      // Loopback addresses other than 127.0.0.1 do not exist everywhere (macOS): run without BACnet rather than not at all.
-      if (bacnet === undefined || !(err instanceof Error) || !err.message.includes('BACnet device cannot bind')) throw err;
-      logger.warn({ err: err.message }, 'BACnet devices not served: their loopback addresses cannot be bound here');
-      sim = await start(undefined);
-    }
+    sim = await startSimulatorWithBacnet(
+      {
+        clock: new SystemClock(),
+        seed: opts.seed,
+        host,
+        ports,
+        scenarios: parseScenarioArgs(opts.scenarios ?? []),
+        controlPort: opts.controlPort ?? DEFAULT_CONTROL_PORT,
+        logger: rootLogger,
+        mqttUrl,
+        ...(bacnet !== undefined ? { bacnet } : {}),
+      },
+      logger,
+    );
   } catch (err) {
     await broker?.stop();
     throw err;

@@ -5,7 +5,7 @@ import type { PointValue } from '../src/points/sample.js';
 import { findProfile } from '../src/profiles/index.js';
 import type { Clock, TimerHandle } from '../src/time/clock.js';
 import { AccessSystem, type AccessComm, type AccessSink } from './access/access-system.js';
-import { BACNET_ELEVATOR_CARS, FIRE_PANEL_DEVICE } from './bacnet/demo-bacnet.js';
+import { BACNET_ELEVATOR_CARS, DEMO_GATEWAY_BACNET, FIRE_PANEL_DEVICE } from './bacnet/demo-bacnet.js';
 import { startBacnetDeviceServer, type BacnetDeviceServer, type BacnetEventRecipient } from './bacnet/device-server.js';
 import { BacnetElevatorCar } from './bacnet/elevator-gateway.js';
 import { FirePanelModel } from './bacnet/fire-panel.js';
@@ -56,6 +56,8 @@ export interface SimulatorOptions {
 
 export interface BacnetSimOptions {
   firePanel?: { address: string; port?: number; eventRecipients?: BacnetEventRecipient[] };
+  /** Where the gateway's BACnet link listens, for `siteConfig()` (default DEMO_GATEWAY_BACNET). */
+  gateway?: { interface: string; port: number };
   /** Car n (elevator-5, elevator-6) is served on `basePort + n - 1` (default basePort 47808). */
   elevatorGateway?: { address: string; basePort?: number };
 }
@@ -308,7 +310,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     get mqttUrl() {
       return mqttUrl;
     },
-    siteConfig: () => demoSiteConfig({ host: connectableHost(host), ports: handle.ports, mqttUrl: mqttUrl ?? undefined }),
+    siteConfig: () =>
+      demoSiteConfig({
+        host: connectableHost(host),
+        ports: handle.ports,
+        mqttUrl: mqttUrl ?? undefined,
+        ...(bacnetServers.size > 0 ? { bacnet: { endpoints: handle.bacnetEndpoints(), gateway: opts.bacnet?.gateway ?? DEMO_GATEWAY_BACNET } } : {}),
+      }),
     connectAccess,
     values: (id) => {
       const values = devices.get(id)?.values() ?? access.values(id) ?? bacnetCars.get(id)?.values() ?? (id === FIRE_PANEL_DEVICE.id ? firePanel.values() : undefined);

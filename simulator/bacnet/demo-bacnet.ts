@@ -49,3 +49,15 @@ export const BACNET_ELEVATOR_CARS: readonly DemoBacnetCar[] = [
   { id: 'elevator-5', name: 'Goods lift 5 (Core C)', location: 'Core C', profile: 'elevator-bacnet-gw-v1', deviceInstance: 3005, spec: coreCSpec('elevator-5', 2000) },
   { id: 'elevator-6', name: 'Fire-fighting lift 6 (Core C)', location: 'Core C', profile: 'elevator-bacnet-gw-v1', deviceInstance: 3006, spec: coreCSpec('elevator-6', 1600) },
 ];
+
+/** Where the demo gateway's BACnet link listens (and where the fire panel sends its event notifications). */
+export const DEMO_GATEWAY_BACNET = { interface: '127.0.0.1', port: 47809 } as const;
+
+/** The demo's BACnet devices, placed at the endpoints the simulator serves them on. */
+export function demoBacnetDevices(endpoints: ReadonlyArray<{ id: string; address: string; port: number }>): Array<DemoBacnetDevice & { type: 'fire-panel' | 'elevator'; address: string }> {
+  const known = [{ ...FIRE_PANEL_DEVICE, type: 'fire-panel' as const }, ...BACNET_ELEVATOR_CARS.map(({ spec: _spec, ...car }) => ({ ...car, type: 'elevator' as const }))];
+  return known.flatMap((d) => {
+    const at = endpoints.find((e) => e.id === d.id);
+    return at === undefined ? [] : [{ ...d, address: `${at.address}:${at.port}` }];
+  });
+}

@@ -6,7 +6,9 @@ import type { AlarmService } from '../alarms/alarm-service.js';
 import { TokenAuth } from './auth.js';
 import { alarmManagementRoutes } from './routes/alarm-management.js';
 import type { WorkOrderService } from '../workorders/service.js';
+import type { AlarmNotifier } from '../alarms/notify/index.js';
 import { ackRoutes, type AckRouteOptions } from './routes/ack.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { workOrderRoutes } from './routes/work-orders.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   workOrders?: { service: WorkOrderService; site: string };
   /** Acknowledge links from pushes (`/ack/:token`), when configured. */
   ackLinks?: AckRouteOptions;
+  /** The alarm notifier, when notifications are configured. */
+  notifier?: AlarmNotifier;
   /** The gateway's clock (queries that default to "now"). */
   now?: () => number;
 }
@@ -77,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.alarms) alarmManagementRoutes(app, options.alarms, auth, now);
   if (options.workOrders) workOrderRoutes(app, options.workOrders.service, auth, options.workOrders.site);
   if (options.ackLinks) ackRoutes(app, options.ackLinks);
+  if (options.notifier) notificationRoutes(app, options.notifier, auth, now);
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

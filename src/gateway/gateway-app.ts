@@ -29,6 +29,7 @@ export async function buildGatewayApp(gateway: Gateway, options: GatewayAppOptio
     ...(links !== undefined
       ? { ackLinks: { links, alarms: gateway.alarmService, episodeKeyOf: episodeKey, timeZone: config.site.timezone, rationaleOf: (id: string) => gateway.rationaleOf(id) } }
       : {}),
+    ...(gateway.notifier !== undefined ? { notifier: gateway.notifier } : {}),
     now: () => gateway.clock.now(),
   });
 }

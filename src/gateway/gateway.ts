@@ -9,6 +9,8 @@ import { AlarmWorkOrders } from '../workorders/alarm-coupling.js';
 import { WorkOrderService } from '../workorders/service.js';
 import { WorkOrderStore } from '../workorders/store.js';
 import type { CompiledAlarmDefinition } from '../rules/alarm-definition.js';
+import type { AlarmNotifier } from '../alarms/notify/index.js';
+import { createAlarmNotifier } from './alarm-notifications.js';
 import { RuleStateKeeper } from './rule-state-keeper.js';
 import { GATEWAY_MIGRATIONS } from './store-migrations.js';
 import type { AlarmEvent } from '../alarms/events.js';
@@ -67,6 +69,8 @@ export class Gateway {
   readonly workOrders: WorkOrderService;
   /** Signed acknowledge links for pushes, when `alarmManagement.ackLinks` is configured. */
   readonly ackLinks: AckLinks | undefined = undefined;
+  /** Pushes alarms to people and group chats, when `notifications` is configured. */
+  readonly notifier: AlarmNotifier | undefined = undefined;
   private readonly alarmSettings: AlarmManagementConfig;
   private readonly alarmDefinitions: ReadonlyMap<string, CompiledAlarmDefinition>;
   private readonly ruleState: RuleStateKeeper;
@@ -141,6 +145,19 @@ export class Gateway {
       });
     }
 
+    if (options.config.notifications !== undefined) {
+      this.notifier = createAlarmNotifier({
+        config: options.config.notifications,
+        site: options.config.site,
+        alarms: this.alarmService,
+        definitions: compiled.alarmDefinitions,
+        devices: this.devices,
+        ackLinks: this.ackLinks,
+        clock: options.clock,
+        logger: options.logger.child({ module: 'notify' }),
+      });
+    }
+
     this.rules = new RuleEngine({
       site: options.config.site.id,
       rules: compiled,
@@ -183,6 +200,11 @@ export class Gateway {
     // Alarm state first, then the rules' pending delays and windows: the first rule events must find the
     // alarms as they were before the restart.
     this.alarmService.start();
+    if (this.notifier !== undefined) {
+      const notifier = this.notifier;
+      this.alarmService.subscribe((t) => notifier.handle(t));
+      notifier.start();
+    }
     this.alarmWorkOrders.start();
     this.restoreActiveAlarms();
     this.ruleState.restore();
@@ -233,6 +255,7 @@ export class Gateway {
     await Promise.all(this.drivers.map((d) => d.stop()));
     this.ruleState.flush();
     this.rules.stop();
+    await this.notifier?.stop();
     this.alarmService.stop();
     await this.telemetry.stop();
     await this.broker?.stop();

@@ -5,7 +5,9 @@ import { createLogger, type Logger } from '../log.js';
 import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
 import { metricsSourceOf } from '../metrics/gateway-source.js';
 import { SystemClock } from '../time/clock.js';
-import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
+import { DEFAULT_BACNET_ADDRESSES, DEMO_GATEWAY_BACNET } from '../../simulator/bacnet/demo-bacnet.js';
+import type { SimulatorHandle } from '../../simulator/simulator.js';
+import { startSimulatorWithBacnet } from '../../simulator/start-with-bacnet.js';
 import { parseScenarioArgs } from '../../simulator/scenario-args.js';
 import { Gateway } from './gateway.js';
 import { buildGatewayApp } from './gateway-app.js';
@@ -34,16 +36,28 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   if (options.configPath) {
     config = loadConfigFile(options.configPath, { displayName: options.configPath });
   } else {
-    simulator = await startSimulator({
-      clock,
-      seed: options.seed,
-      scenarios: parseScenarioArgs(options.scenarios),
-      controlPort: 0,
-      logger: logger.child({ module: 'simulator' }),
-    });
+    const bacnet = DEFAULT_BACNET_ADDRESSES;
+    simulator = await startSimulatorWithBacnet(
+      {
+        clock,
+        seed: options.seed,
+        scenarios: parseScenarioArgs(options.scenarios),
+        controlPort: 0,
+        logger: logger.child({ module: 'simulator' }),
+        // The fire panel and the BACnet lifts on their own loopback addresses. The panel sends no event
+        // notifications here: the fire-panel profile's own state alarms watch every detector, and the
+        // panel's intrinsic alarms on top would announce each fire twice.
+        bacnet: {
+          firePanel: bacnet.firePanel,
+          elevatorGateway: bacnet.elevatorGateway,
+          gateway: DEMO_GATEWAY_BACNET,
+        },
+      },
+      logger,
+    );
     config = demoGatewayConfig(simulator.siteConfig(), logger);
     logger.info(
-      { modbusPorts: simulator.ports, control: `http://127.0.0.1:${simulator.controlPort}` },
+      { modbusPorts: simulator.ports, bacnet: simulator.bacnetEndpoints(), control: `http://127.0.0.1:${simulator.controlPort}` },
       'no --config given: running the simulated demo building in-process',
     );
   }

@@ -30,6 +30,7 @@ export interface MetricsGateway {
   ruleStats(): RuleFigures;
   mqttLinkStats(): readonly MqttLinkFigures[];
   readonly alarmService?: { counts(): AlarmStateCounts };
+  readonly notifier?: { stats(): { channels: Record<string, { sent: number; failed: number; retried: number }> } } | undefined;
 }
 
 /** Adapts a gateway to the narrow interface the metrics read; every call reads the gateway's state afresh. */
@@ -47,6 +48,11 @@ export function metricsSourceOf(gateway: MetricsGateway, version: string): Metri
   };
   source.rules = () => gateway.ruleStats();
   source.mqttLinks = () => gateway.mqttLinkStats();
+  if (gateway.notifier !== undefined) {
+    const notifier = gateway.notifier;
+    source.notificationChannels = () =>
+      Object.entries(notifier.stats().channels).map(([channel, c]) => ({ channel, sent: c.sent, failed: c.failed, retried: c.retried }));
+  }
   if (gateway.alarmService !== undefined) {
     const service = gateway.alarmService;
     source.alarmStates = () => service.counts();

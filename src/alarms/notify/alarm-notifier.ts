@@ -30,6 +30,8 @@ export interface AlarmNotifierOptions {
   alarmInfo: (alarmId: string) => AlarmInfo | undefined;
   /** Signed acknowledge link of a push to a person; undefined: none. */
   ackLinkFor?: (alarmId: string, episodeKey: string, recipient: { id: string; name: string }) => string | undefined;
+  /** The key of the alarm's current episode (src/alarms/episode.ts); `<alarmId>@<transition ts>` without it. */
+  episodeKeyOf?: (alarmId: string) => string | undefined;
   /** The alarm's state now; lets `start()` close episodes whose alarm cleared or was acknowledged while the notifier was not told. */
   alarmState?: (alarmId: string) => AlarmState | undefined;
   /**
@@ -305,7 +307,9 @@ export class AlarmNotifier {
       this.log.warn({ alarmId: info.alarmId, site: info.site, priority: info.priority, deviceType: info.deviceType }, 'no notification route matches the alarm');
       return;
     }
-    const key = `${info.alarmId}@${record.ts}`;
+    // The alarm's own episode key when the caller knows it (`<alarmId>@<raisedAt>`: the key acknowledge links
+    // are checked against), so an alarm revealed by an unshelve keeps the key of the raise that started it.
+    const key = this.options.episodeKeyOf?.(info.alarmId) ?? `${info.alarmId}@${record.ts}`;
     const { store, clock } = this.options;
     if (store.hasEpisode(key)) {
       this.log.warn({ alarmId: info.alarmId, episode: key }, 'episode already stored (transition replayed): not notified twice');
@@ -360,7 +364,13 @@ export class AlarmNotifier {
     if (ep.status === 'acknowledged') return;
     ep.ackedAt = at;
     this.counts.acknowledged++;
-    this.stopEscalation(ep, 'acknowledged');
+    if (ep.status === 'active') {
+      this.stopEscalation(ep, 'acknowledged');
+      return;
+    }
+    // Acknowledged while shelved or suppressed: nothing runs, only the fact is kept.
+    ep.status = 'acknowledged';
+    this.options.store.setAcknowledged(ep.key, at);
   }
 
   private stopEscalation(ep: Episode, status: 'acknowledged' | 'silenced'): void {

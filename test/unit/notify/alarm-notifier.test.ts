@@ -212,6 +212,24 @@ describe('alarm notifier escalation', () => {
   });
 });
 
+describe('alarm notifier and overlays', () => {
+  it('keeps an acknowledgement given while shelved: unshelving then pushes nothing, the resolve still goes out', async () => {
+    const { h, phones, settle } = setup();
+    h.raise(hot.alarmId);
+    await settle(MIN);
+    h.lifecycle.shelve(hot.alarmId, 'alice', 30 * MIN);
+    h.lifecycle.acknowledge(hot.alarmId, 'alice');
+    expect(h.notifier.episodes()[0]).toMatchObject({ status: 'acknowledged', acknowledgedAt: T0 + MIN });
+    h.lifecycle.unshelve(hot.alarmId, 'alice');
+    await settle(60 * MIN);
+    expect(phones.sent.map((n) => n.kind)).toEqual(['raise']);
+    h.clear(hot.alarmId);
+    await settle();
+    expect(phones.sent.map((n) => n.kind)).toEqual(['raise', 'resolve']);
+    expect(h.notifier.stats().episodes).toMatchObject({ acknowledged: 1, resolved: 1, open: 0 });
+  });
+});
+
 describe('alarm floods', () => {
   const floodSection = { ...section, routes: [{ match: {}, channels: ['ops'] }] };
   const pumps = ['p1', 'p2'].flatMap((d) => ['a', 'b', 'c', 'd', 'e', 'f'].map((k) => alarm(`${d}:${k}`, { deviceName: `Pump ${d}`, priority: 'medium' })));

@@ -28,6 +28,6 @@ describe('channel factory', () => {
     expect(built[2]?.setup).toEqual({ budget: { perMinute: 20 } });
     expect(built[4]?.setup).toEqual({ budget: { perMinute: 100, perSecond: 5 } });
     expect(built[1]?.setup).toEqual({});
-    await Promise.all(built.map((b) => b.channel.close?.()));
+    for (const b of built) await b.channel.close?.();
   });
 });
