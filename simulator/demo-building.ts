@@ -371,27 +371,30 @@ function bacnetDeviceConfigs(endpoints: ReadonlyArray<{ id: string; address: str
 
 /** What the demo office does with alarms: the orders its alarms open, and who gets them. */
 function demoWorkOrderTemplates(): WorkOrderTemplate[] {
-  const common = { checklist: [], outOfServiceWhileWorking: true, outOfServiceMaxHours: 12 };
+  const whileWorking = { outOfServiceWhileWorking: true, outOfServiceMaxHours: 12 };
   return [
     {
-      ...common, id: 'elevator-entrapment', type: 'corrective', priority: 'critical', title: 'Passenger trapped: {deviceName}',
+      id: 'elevator-entrapment', type: 'corrective', priority: 'critical', title: 'Passenger trapped: {deviceName}',
       match: { rules: ['passenger_trapped'], equipment: ['elevator'] },
       responseMinutes: 30, resolutionMinutes: 240, assign: { contractor: 'Lift contractor (24 h line)' },
       checklist: ['Release the passenger (rescue procedure)', 'Find and record the cause', 'Test run before return to service'],
+      ...whileWorking,
     },
     {
-      ...common, id: 'elevator-fault', type: 'corrective', title: 'Elevator fault: {deviceName}: {message}',
+      id: 'elevator-fault', type: 'corrective', title: 'Elevator fault: {deviceName}: {message}',
       match: { equipment: ['elevator'], priorities: ['critical', 'high'] }, responseMinutes: 120, resolutionMinutes: 24 * 60,
-      assign: { contractor: 'Lift contractor (24 h line)' },
+      assign: { contractor: 'Lift contractor (24 h line)' }, checklist: [], ...whileWorking,
     },
     {
-      ...common, id: 'pump-repair', type: 'corrective', title: 'Pump: {deviceName}: {message}',
-      match: { equipment: ['pump'], priorities: ['critical', 'high'] }, responseMinutes: 60, resolutionMinutes: 8 * 60, assign: { assignee: 'plant-room technician' },
+      id: 'pump-repair', type: 'corrective', title: 'Pump: {deviceName}: {message}',
+      match: { equipment: ['pump'], priorities: ['critical', 'high'] }, responseMinutes: 60, resolutionMinutes: 8 * 60,
+      assign: { assignee: 'plant-room technician' }, checklist: [], ...whileWorking,
     },
     {
-      ...common, id: 'fire-system-fault', type: 'corrective', title: 'Fire system: {deviceName}: {message}',
+      // Fire-system work never takes the panel's alarms out of service.
+      id: 'fire-system-fault', type: 'corrective', title: 'Fire system: {deviceName}: {message}',
       match: { equipment: ['fire-panel'], priorities: ['medium', 'high'] }, responseMinutes: 60, resolutionMinutes: 24 * 60,
-      assign: { contractor: 'Fire-system contractor' }, outOfServiceWhileWorking: false,
+      assign: { contractor: 'Fire-system contractor' }, checklist: [], outOfServiceWhileWorking: false, outOfServiceMaxHours: 12,
     },
   ];
 }

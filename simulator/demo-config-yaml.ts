@@ -2,6 +2,9 @@ import { stringify } from 'yaml';
 import type { InfluxV2SinkConfig, SiteConfig } from '../src/config/schema.js';
 import { demoPorts, demoSiteConfig } from './demo-building.js';
 
+/** The gateway's state directory in the container image and under the systemd unit. */
+const STATE_DIR = '/var/lib/facility-gw';
+
 export interface DemoConfigOptions {
   /** Where the gateway finds the simulator's Modbus servers. */
   host: string;
@@ -21,6 +24,8 @@ export interface DemoConfigOptions {
 export function demoConfigYaml(options: DemoConfigOptions): string {
   const config: SiteConfig = demoSiteConfig({ host: options.host, ports: demoPorts(options.basePort), mqttUrl: options.mqttUrl });
   if (options.httpHost !== undefined) config.http = { ...config.http, host: options.httpHost };
+  // Alarm states, the audit log and work orders live beside the spool, on the gateway's data volume.
+  config.store = { path: `${STATE_DIR}/facility-gw.db` };
   if (options.influx) config.sinks = [influxSink(options.influx)];
   const header = '# The simulated demo tower, written by `facility-gw demo-config`. Check it with `facility-gw validate`.\n';
   return header + stringify(config, { lineWidth: 120 });
@@ -41,7 +46,7 @@ function influxSink(influx: { url: string; org: string; bucket: string }): Influ
     gzip: true,
     // Lines wait on disk while InfluxDB is away and are replayed when it is back.
     spool: {
-      dir: '/var/lib/facility-gw/spool',
+      dir: `${STATE_DIR}/spool`,
       maxBytes: 1024 * 1024 * 1024,
       maxAgeMs: 7 * 24 * 60 * 60 * 1000,
       fsync: 'interval',
