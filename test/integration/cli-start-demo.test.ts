@@ -31,7 +31,9 @@ describe('facility-gw start (demo)', () => {
       expect(health?.status, log).toBe('ok');
       expect(health?.site.id).toBe('demo-tower');
       const devices = health?.links.flatMap((l) => l.devices) ?? [];
-      expect(devices.filter((d) => /^(elevator|booster|sump|fire-pump|jockey-pump)-/.test(d.device))).toHaveLength(10);
+      // 4 Modbus elevators and 6 pumps, 2 BACnet lifts and the BACnet fire panel.
+      expect(devices.filter((d) => /^(elevator|booster|sump|fire-pump|jockey-pump)-/.test(d.device))).toHaveLength(12);
+      expect(health?.links.find((l) => l.protocol === 'bacnet')?.devices.map((d) => d.device).sort()).toEqual(['elevator-5', 'elevator-6', 'fire-panel-1']);
       expect(devices.filter((d) => d.device.startsWith('door-')).length).toBeGreaterThanOrEqual(30);
       expect(health?.mqtt.embeddedBroker).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
       expect(health?.mqtt.northbound?.connected).toBe(true);
