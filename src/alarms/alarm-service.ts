@@ -69,9 +69,7 @@ export class AlarmService {
       settingsFor: (event) => (event.lifeSafety === true ? { lifeSafety: true } : undefined),
       onError: (err) => this.onListenerError(err),
     });
-    for (const [alarmId, d] of options.definitions ?? []) {
-      this.lifecycle.define(alarmId, { latched: d.latched === true, lifeSafety: d.lifeSafety === true, ...(d.reAlarmMs !== undefined ? { reAlarmMs: d.reAlarmMs } : {}) });
-    }
+    for (const [alarmId, d] of options.definitions ?? []) this.define(alarmId, d);
     const { cycles, windowSeconds } = options.settings.chatter;
     this.chatter = new ChatterDetector({
       cycles,
@@ -83,6 +81,11 @@ export class AlarmService {
       },
       onError: (err) => this.onListenerError(err),
     });
+  }
+
+  /** Registers (or updates, after a rule reload) the ISA-18.2 settings of an alarm. */
+  define(alarmId: string, d: AlarmSettings): void {
+    this.lifecycle.define(alarmId, { latched: d.latched === true, lifeSafety: d.lifeSafety === true, ...(d.reAlarmMs !== undefined ? { reAlarmMs: d.reAlarmMs } : {}) });
   }
 
   /** Subscribes the store first and rebuilds the alarms kept in it; deadlines that passed fire now. */

@@ -11,6 +11,7 @@ import { WorkOrderStore } from '../workorders/store.js';
 import type { CompiledAlarmDefinition } from '../rules/alarm-definition.js';
 import type { AlarmNotifier } from '../alarms/notify/index.js';
 import { createAlarmNotifier } from './alarm-notifications.js';
+import { diffRules, restartRequiredChanges, ruleFingerprints, withNextRules, type RuleReloadReport } from './rule-reload.js';
 import { RuleStateKeeper } from './rule-state-keeper.js';
 import { GATEWAY_MIGRATIONS } from './store-migrations.js';
 import type { AlarmEvent } from '../alarms/events.js';
@@ -29,7 +30,7 @@ import { PointTable } from '../points/point-table.js';
 import type { Sample } from '../points/sample.js';
 import { findProfile as findBuiltInProfile } from '../profiles/index.js';
 import type { AlarmRationale, DeviceProfile } from '../profiles/types.js';
-import { compileRules } from '../rules/compile.js';
+import { compileRules, RuleCompileError, type CompiledRuleSet } from '../rules/compile.js';
 import { RuleEngine, type RuleEngineStats } from '../rules/engine.js';
 import { TelemetryWriter } from '../telemetry/telemetry-writer.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
@@ -59,7 +60,8 @@ export interface GatewayOptions {
  * writer; rule events feed the active-alarm list. It owns start and stop order and nothing else.
  */
 export class Gateway {
-  readonly config: SiteConfig;
+  /** The running config; a rule reload replaces its rules. */
+  private currentConfig: SiteConfig;
   readonly clock: Clock;
   readonly points = new PointTable();
   readonly alarms = new ActiveAlarms();
@@ -72,7 +74,11 @@ export class Gateway {
   /** Pushes alarms to people and group chats, when `notifications` is configured. */
   readonly notifier: AlarmNotifier | undefined = undefined;
   private readonly alarmSettings: AlarmManagementConfig;
-  private readonly alarmDefinitions: ReadonlyMap<string, CompiledAlarmDefinition>;
+  /** Every alarm the rules can emit; one map, refilled in place by a rule reload, so its readers see the new set. */
+  private readonly alarmDefinitions = new Map<string, CompiledAlarmDefinition>();
+  private compiled: CompiledRuleSet;
+  private readonly findProfile: (id: string) => DeviceProfile | undefined;
+  private lastReload: RuleReloadReport | undefined;
   private readonly ruleState: RuleStateKeeper;
   private readonly alarmWorkOrders: AlarmWorkOrders;
   readonly events: EventBus<GatewayEvents>;
@@ -83,18 +89,18 @@ export class Gateway {
   private readonly logger: Logger;
   private healthTimer: TimerHandle | undefined;
   private readonly healthLinesIntervalMs: number;
-  private readonly rules: RuleEngine;
+  private rules: RuleEngine;
   private readonly driverContext: DriverContext;
   private drivers: Driver[] = [];
   private broker: EmbeddedBroker | undefined;
   private northbound: NorthboundPublisher | undefined;
-  private readonly ruleCount: number;
+  private ruleCount: number;
   private samplesIn = 0;
   private alarmEventCount = 0;
   private startedAt: number | null = null;
 
   constructor(options: GatewayOptions) {
-    this.config = options.config;
+    this.currentConfig = options.config;
     this.clock = options.clock;
     this.logger = options.logger;
     this.healthLinesIntervalMs = options.healthLinesIntervalMs ?? DEFAULT_HEALTH_LINES_INTERVAL_MS;
@@ -104,8 +110,10 @@ export class Gateway {
     definePoints(this.points, this.devices);
 
     const compiled = compileRules(options.config, findProfile);
-    this.alarmDefinitions = compiled.alarmDefinitions;
-    this.ruleCount = compiled.thresholdCount + compiled.eventRuleCount + compiled.conditionAlarmCount + compiled.commLossByDevice.size;
+    this.findProfile = findProfile;
+    this.compiled = compiled;
+    for (const [id, d] of compiled.alarmDefinitions) this.alarmDefinitions.set(id, d);
+    this.ruleCount = countRules(compiled);
 
     this.alarmSettings = withDefaults(AlarmManagementSchema, options.config.alarmManagement);
     this.alarmService = new AlarmService({
@@ -117,7 +125,7 @@ export class Gateway {
       storePath: options.config.store?.path ?? ':memory:',
       migrations: GATEWAY_MIGRATIONS,
       site: options.config.site.id,
-      definitions: compiled.alarmDefinitions,
+      definitions: this.alarmDefinitions,
     });
     const database = this.alarmService.store.database;
     this.workOrders = new WorkOrderService(new WorkOrderStore(database), options.clock, (err) =>
@@ -127,7 +135,7 @@ export class Gateway {
       orders: this.workOrders,
       alarms: this.alarmService,
       templates: options.config.workOrders?.templates ?? [],
-      definitions: compiled.alarmDefinitions,
+      definitions: this.alarmDefinitions,
       assets: new Map(this.devices.map(({ config }) => [config.id, { type: config.type, name: config.name, location: config.location }])),
       site: options.config.site.id,
       clock: options.clock,
@@ -150,7 +158,7 @@ export class Gateway {
         config: options.config.notifications,
         site: options.config.site,
         alarms: this.alarmService,
-        definitions: compiled.alarmDefinitions,
+        definitions: this.alarmDefinitions,
         devices: this.devices,
         ackLinks: this.ackLinks,
         clock: options.clock,
@@ -158,16 +166,8 @@ export class Gateway {
       });
     }
 
-    this.rules = new RuleEngine({
-      site: options.config.site.id,
-      rules: compiled,
-      clock: options.clock,
-      logger: options.logger.child({ module: 'rules' }),
-      onAlarm: (event) => this.handleAlarm(event),
-      onSuppression: (alarmId, suppressed, reason) => this.alarmService.setSuppressed(alarmId, suppressed, reason),
-      onStateChange: () => this.ruleState.changed(),
-    });
-    this.ruleState = new RuleStateKeeper(this.rules, this.alarmService.store, options.clock, options.logger.child({ module: 'rules' }));
+    this.rules = this.createRuleEngine(compiled, (event) => this.handleAlarm(event));
+    this.ruleState = new RuleStateKeeper(() => this.rules, this.alarmService.store, options.clock, options.logger.child({ module: 'rules' }));
 
     this.telemetry = new TelemetryWriter({
       site: options.config.site.id,
@@ -260,6 +260,106 @@ export class Gateway {
     await this.telemetry.stop();
     await this.broker?.stop();
     this.logger.info('gateway stopped');
+  }
+
+  get config(): SiteConfig {
+    return this.currentConfig;
+  }
+
+  private createRuleEngine(compiled: CompiledRuleSet, onAlarm: (event: AlarmEvent) => void): RuleEngine {
+    return new RuleEngine({
+      site: this.config.site.id,
+      rules: compiled,
+      clock: this.clock,
+      logger: this.logger.child({ module: 'rules' }),
+      onAlarm,
+      onSuppression: (alarmId, suppressed, reason) => this.alarmService.setSuppressed(alarmId, suppressed, reason),
+      onStateChange: () => this.ruleState.changed(),
+    });
+  }
+
+  /**
+   * Applies the rules of `next` (a freshly loaded site config) without a restart, atomically: the new set
+   * is compiled first and refused whole when anything is wrong, leaving the running rules untouched.
+   * Unchanged rules keep their state (active episodes, pending delays, windows); changed and added rules
+   * are evaluated against the current values at once; a removed rule's active alarm clears ("rule
+   * removed"). Settings other than rules are compared and reported as needing a restart.
+   */
+  reloadRules(next: SiteConfig): RuleReloadReport {
+    const at = this.clock.now();
+    const restartRequired = restartRequiredChanges(this.config, next);
+    let compiled: CompiledRuleSet;
+    try {
+      compiled = compileRules(withNextRules(this.config, next), this.findProfile);
+    } catch (err) {
+      if (!(err instanceof RuleCompileError)) throw err;
+      const report: RuleReloadReport = { applied: false, errors: [...err.problems], added: [], removed: [], changed: [], unchanged: 0, restartRequired, at };
+      this.logger.warn({ errors: report.errors }, 'rule reload refused: the running rules are unchanged');
+      return (this.lastReload = report);
+    }
+    const diff = diffRules(ruleFingerprints(this.compiled), ruleFingerprints(compiled));
+    const keep = new Set(diff.unchanged);
+    const reevaluated = new Set([...diff.changed, ...diff.added]);
+
+    // The new engine resumes the unchanged rules' state and judges the others against the current values.
+    const snapshot = this.rules.snapshotState();
+    const kept = { ...snapshot, alarms: Object.fromEntries(Object.entries(snapshot.alarms).filter(([id]) => keep.has(id))) };
+    const alreadyActive = (alarmId: string) => this.alarmService.get(alarmId)?.conditionActive === true;
+    const engine = this.createRuleEngine(compiled, (event) => {
+      // A changed rule that still holds must not raise a second time: its alarm is active already.
+      if (event.type === 'raise' && reevaluated.has(event.alarmId) && alreadyActive(event.alarmId)) return;
+      this.handleAlarm(event);
+    });
+    engine.restoreState(kept);
+    for (const link of this.linkHealth()) {
+      for (const d of link.devices) if (d.state === 'offline') engine.onDeviceStatus({ device: d.device, online: false, ts: at });
+    }
+    engine.onSamples(this.points.samples());
+
+    const old = this.rules;
+    this.rules = engine;
+    this.currentConfig = withNextRules(this.currentConfig, next);
+    old.stop();
+    this.compiled = compiled;
+    this.ruleCount = countRules(compiled);
+    this.alarmDefinitions.clear();
+    for (const [id, d] of compiled.alarmDefinitions) {
+      this.alarmDefinitions.set(id, d);
+      if (!keep.has(id)) this.alarmService.define(id, d);
+    }
+    // Changed rules whose condition no longer holds, and removed rules, clear what they had raised.
+    const stillActive = new Set(engine.activeAlarms().map((a) => a.alarmId));
+    for (const id of diff.changed) if (alreadyActive(id) && !stillActive.has(id)) this.clearByReload(id, 'rule changed: its condition no longer holds');
+    for (const id of diff.removed) if (alreadyActive(id)) this.clearByReload(id, 'rule removed');
+    this.ruleState.changed();
+
+    const report: RuleReloadReport = { applied: true, errors: [], ...diff, unchanged: diff.unchanged.length, restartRequired, at };
+    this.logger.info({ added: diff.added.length, changed: diff.changed.length, removed: diff.removed.length, unchanged: diff.unchanged.length, restartRequired }, 'rules reloaded');
+    return (this.lastReload = report);
+  }
+
+  /** The last rule reload, for the API. */
+  lastRuleReload(): RuleReloadReport | undefined {
+    return this.lastReload;
+  }
+
+  private clearByReload(alarmId: string, reason: string): void {
+    const s = this.alarmService.get(alarmId);
+    const active = this.alarms.get(alarmId);
+    const now = this.clock.now();
+    const [device = s?.device ?? '', rule = alarmId] = alarmId.split(':');
+    this.handleAlarm({
+      type: 'clear',
+      alarmId,
+      site: s?.site ?? this.config.site.id,
+      device: active?.device ?? device,
+      rule: active?.rule ?? rule,
+      kind: active?.kind ?? 'threshold-high',
+      priority: s?.priority ?? active?.priority ?? 'low',
+      message: `${s?.message ?? alarmId} (${reason})`,
+      conditionSince: now,
+      ts: now,
+    });
   }
 
   /** The alarms whose condition was active before a restart, back into the live list (/alarms/active). */
@@ -355,6 +455,10 @@ export class Gateway {
   stats(): { startedAt: number | null; samplesIn: number; rules: number; alarmEvents: number } {
     return { startedAt: this.startedAt, samplesIn: this.samplesIn, rules: this.ruleCount, alarmEvents: this.alarmEventCount };
   }
+}
+
+function countRules(compiled: CompiledRuleSet): number {
+  return compiled.thresholdCount + compiled.eventRuleCount + compiled.conditionAlarmCount + compiled.commLossByDevice.size;
 }
 
 /** An MQTT link without a URL, or a northbound publisher with no link of its own, uses the embedded broker. */

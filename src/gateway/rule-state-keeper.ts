@@ -20,7 +20,8 @@ export class RuleStateKeeper {
   private lastError: string | null = null;
 
   constructor(
-    private readonly engine: RuleEngine,
+    /** The running engine (a rule reload replaces it). */
+    private readonly engineNow: () => RuleEngine,
     private readonly store: AlarmStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -31,7 +32,7 @@ export class RuleStateKeeper {
   restore(): void {
     const saved = this.store.getDocument(DOCUMENT_KEY);
     if (saved === undefined) return;
-    const report = this.engine.restoreState(saved);
+    const report = this.engineNow().restoreState(saved);
     this.logger.info(
       { restored: report.restored, removedRules: report.unknownAlarmIds.length, rejected: report.rejected.length },
       'rule state restored from the store',
@@ -62,7 +63,7 @@ export class RuleStateKeeper {
 
   private write(): void {
     try {
-      this.store.putDocument(DOCUMENT_KEY, this.engine.snapshotState());
+      this.store.putDocument(DOCUMENT_KEY, this.engineNow().snapshotState());
       this.writes++;
       this.lastError = null;
     } catch (err) {

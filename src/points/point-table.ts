@@ -57,6 +57,11 @@ export class PointTable {
     return out;
   }
 
+  /** Copies of the latest sample of every point (a rule reload judges new rules against them). */
+  samples(): Sample[] {
+    return [...this.latest.values()].map((s) => ({ ...s }));
+  }
+
   size(): number {
     return this.latest.size;
   }

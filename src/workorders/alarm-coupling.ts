@@ -41,17 +41,11 @@ export interface AlarmWorkOrdersOptions {
  */
 export class AlarmWorkOrders {
   private readonly templateById: ReadonlyMap<string, WorkOrderTemplate>;
-  private readonly alarmsByAsset = new Map<string, CompiledAlarmDefinition[]>();
   private opened = 0;
   private appended = 0;
 
   constructor(private readonly options: AlarmWorkOrdersOptions) {
     this.templateById = new Map(options.templates.map((t) => [t.id, t]));
-    for (const d of options.definitions.values()) {
-      const list = this.alarmsByAsset.get(d.device) ?? [];
-      list.push(d);
-      this.alarmsByAsset.set(d.device, list);
-    }
   }
 
   start(): void {
@@ -142,7 +136,7 @@ export class AlarmWorkOrders {
 
   /** The asset's alarms, while someone works on it: never fire or life-safety ones, never past `hours`. */
   private takeOutOfService(order: WorkOrder, hours: number): void {
-    for (const def of this.alarmsByAsset.get(order.asset) ?? []) {
+    for (const def of this.alarmsOf(order.asset)) {
       if (def.lifeSafety) continue;
       const snapshot = this.options.alarms.get(def.alarmId);
       if (snapshot?.outOfService !== undefined) continue;
@@ -152,10 +146,15 @@ export class AlarmWorkOrders {
 
   /** Only what this order took out of service comes back; another order's or an operator's stays. */
   private returnToService(order: WorkOrder): void {
-    for (const def of this.alarmsByAsset.get(order.asset) ?? []) {
+    for (const def of this.alarmsOf(order.asset)) {
       if (this.options.alarms.get(def.alarmId)?.outOfService?.by !== order.number) continue;
       this.guard(def.alarmId, () => this.options.alarms.returnToService(def.alarmId, order.number, `${order.number} ${order.status}`));
     }
+  }
+
+  /** Read from the definitions each time: a rule reload changes them in place. */
+  private alarmsOf(asset: string): CompiledAlarmDefinition[] {
+    return [...this.options.definitions.values()].filter((d) => d.device === asset);
   }
 
   private guard(alarmId: string, fn: () => unknown): void {
