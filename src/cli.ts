@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from './config/config-error.js';
+import { addBacktestCommand } from './backtest/cli-command.js';
+import { ConfigError, formatIssue } from './config/config-error.js';
+import { checkRuleFiles } from './cli/rules-check.js';
 import { loadConfigFile } from './config/loader.js';
 import { runBacnetDiscovery } from './drivers/bacnet/discover-command.js';
 import { runGatewayCli } from './gateway/run.js';
@@ -130,6 +132,27 @@ discover
       if (result.profileWritten !== undefined) console.error(`wrote ${result.profileWritten}`);
     },
   );
+
+const rules = program.command('rules').description('alarm rule files: check them, back-test a change');
+addBacktestCommand(rules);
+
+rules
+  .command('check')
+  .description('check rule files: every error with file, line and path; warns of rules that can never raise or never clear')
+  .argument('<files...>', 'rule files (YAML)')
+  .option('-c, --config <file>', 'check against the devices of this site file (with its own rule files)')
+  .action((files: string[], opts: { config?: string }) => {
+    const result = checkRuleFiles(files, { config: opts.config });
+    for (const e of result.errors) console.error(formatIssue(e));
+    for (const w of result.warnings) console.error(`warning: ${formatIssue(w)}`);
+    const summary = `${files.length} rule file(s) against ${result.checkedAgainst}: ${result.errors.length} error(s), ${result.warnings.length} warning(s)`;
+    if (result.errors.length > 0) {
+      console.error(summary);
+      process.exitCode = 1;
+    } else {
+      console.log(summary);
+    }
+  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

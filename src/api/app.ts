@@ -9,6 +9,7 @@ import type { WorkOrderService } from '../workorders/service.js';
 import type { AlarmNotifier } from '../alarms/notify/index.js';
 import { ackRoutes, type AckRouteOptions } from './routes/ack.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { ruleRoutes, type RuleReloadEndpoint } from './routes/rules.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { workOrderRoutes } from './routes/work-orders.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   ackLinks?: AckRouteOptions;
   /** The alarm notifier, when notifications are configured. */
   notifier?: AlarmNotifier;
+  /** Rule reload (the gateway runs from a site file). */
+  rules?: RuleReloadEndpoint;
   /** The gateway's clock (queries that default to "now"). */
   now?: () => number;
 }
@@ -82,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.workOrders) workOrderRoutes(app, options.workOrders.service, auth, options.workOrders.site);
   if (options.ackLinks) ackRoutes(app, options.ackLinks);
   if (options.notifier) notificationRoutes(app, options.notifier, auth, now);
+  if (options.rules) ruleRoutes(app, options.rules, auth);
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { basename, dirname } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import { findProfile as findBuiltInProfile } from '../profiles/index.js';
 import type { DeviceProfile } from '../profiles/types.js';
@@ -8,7 +8,10 @@ import { ConfigError, formatPath, type ConfigIssue } from './config-error.js';
 import { substituteEnv } from './env-substitution.js';
 import { toPlainJsonSchema } from './json-schema.js';
 import { SiteConfigSchema, type SiteConfig } from './schema.js';
+import { applyRuleFiles, expandRuleFiles, loadRuleFiles, ruleFileIssue, type RuleProvenance } from './rule-files.js';
+import { ruleWarnings } from './rule-warnings.js';
 import { checkSemantics } from './semantic-checks.js';
+import { schemaIssues } from './schema-issues.js';
 import { lineOf } from './yaml-locate.js';
 
 export interface LoadOptions {
@@ -16,6 +19,12 @@ export interface LoadOptions {
   findProfile?: (id: string) => DeviceProfile | undefined;
   /** Name used in messages; defaults to the file's base name. */
   displayName?: string;
+  /** Where `ruleFiles` are found; the site file's directory (default: the working directory). */
+  baseDir?: string;
+  /** More rule files, after the ones the site file names (`rules check FILES --config SITE`). */
+  extraRuleFiles?: ReadonlyArray<{ path: string; name: string }>;
+  /** Told of rules that can never raise or never clear (they are not errors). */
+  onWarning?: (issue: ConfigIssue) => void;
 }
 
 let compiled: ValidateFunction | undefined;
@@ -36,7 +45,7 @@ export function loadConfigFile(path: string, options: LoadOptions = {}): SiteCon
   } catch (err) {
     throw new ConfigError([{ file: name, path: '', message: `cannot read: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, { ...options, displayName: name });
+  return parseConfig(text, { baseDir: dirname(path), ...options, displayName: name });
 }
 
 /** Validates config text (YAML or JSON). Every issue carries file, line and path. */
@@ -60,61 +69,38 @@ export function parseConfig(text: string, options: LoadOptions = {}): SiteConfig
   const data = substituteEnv(raw, options.env ?? process.env, at);
   const validate = validator();
   if (!validate(data)) {
-    for (const e of dedupe(validate.errors ?? [])) at(errorSegments(e), describe(e));
+    for (const { segments, message } of schemaIssues(validate.errors ?? [])) at(segments, message);
   }
+  let config = data as SiteConfig;
   if (issues.length === 0) {
-    const config = data as SiteConfig;
-    for (const issue of checkSemantics(config, options.findProfile ?? findBuiltInProfile)) at(issue.segments, issue.message);
+    let provenance: RuleProvenance = new Map();
+    const ruleFiles = [...expandRuleFiles(config.ruleFiles ?? [], options.baseDir ?? process.cwd()), ...(options.extraRuleFiles ?? [])];
+    if (ruleFiles.length > 0) {
+      const loaded = loadRuleFiles(ruleFiles, options.env ?? process.env);
+      issues.push(...loaded.issues);
+      ({ config, provenance } = applyRuleFiles(config, loaded.files));
+    }
+    if (issues.length === 0) {
+      // A problem in a rule that came from a rule file is reported at that file's line.
+      for (const issue of checkSemantics(config, options.findProfile ?? findBuiltInProfile)) {
+        const moved = ruleFileIssue(provenance, issue.segments, issue.message);
+        if (moved) issues.push(moved);
+        else at(issue.segments, issue.message);
+      }
+    }
+    if (issues.length === 0 && options.onWarning) {
+      for (const w of ruleWarnings(config, options.findProfile ?? findBuiltInProfile)) {
+        options.onWarning(ruleFileIssue(provenance, w.segments, w.message) ?? { file, line: lineOf(doc, counter, w.segments), path: formatPath(w.segments), message: w.message });
+      }
+    }
   }
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  return data as SiteConfig;
-}
-
-function errorSegments(e: ErrorObject): Array<string | number> {
-  const segments: Array<string | number> = e.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') segments.push(params.additionalProperty);
-  if (e.keyword === 'required' && typeof params.missingProperty === 'string') segments.push(params.missingProperty);
-  if (e.keyword === 'discriminator' && typeof params.tag === 'string') segments.push(params.tag);
-  return segments;
-}
-
-function describe(e: ErrorObject): string {
-  const params = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return 'unknown setting';
-    case 'required':
-      return 'is required';
-    case 'enum':
-      return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'discriminator':
-      return params.error === 'mapping' ? `unknown type ${JSON.stringify(params.tagValue)}` : `"${String(params.tag)}" is required`;
-    case 'pattern': {
-      const description = (e.parentSchema as { description?: string } | undefined)?.description;
-      return `must match ${String(params.pattern)}${description ? ` (${description})` : ''}`;
-    }
-    default:
-      return e.message ?? e.keyword;
-  }
-}
-
-/** oneOf reports "must match exactly one schema" on top of the branch's own error; keep only the useful ones. */
-function dedupe(errors: ErrorObject[]): ErrorObject[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') return false;
-    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return config;
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // The site file first, then each rule file; by line within a file.
+  const order = new Map<string, number>();
+  for (const i of issues) if (!order.has(i.file)) order.set(i.file, order.size);
+  return [...issues].sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0));
 }

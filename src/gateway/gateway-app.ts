@@ -5,13 +5,17 @@ import type { MetricsEndpoint } from '../api/routes/metrics.js';
 import { episodeKey } from '../alarms/episode.js';
 import { AuthSchema, withDefaults } from '../config/alarm-management-schema.js';
 import type { Logger } from '../log.js';
+import type { ConfigReloader } from './config-reloader.js';
 import type { Gateway } from './gateway.js';
+import type { RuleReloadReport } from './rule-reload.js';
 import { GatewayApiView } from './gateway-view.js';
 
 export interface GatewayAppOptions {
   logger: Logger;
   version: string;
   metrics?: MetricsEndpoint;
+  /** Reloads rules from the site file, when the gateway runs from one. */
+  reloader?: ConfigReloader;
 }
 
 /** The HTTP API of a gateway: live state, managed alarms, work orders and acknowledge links, with the config's tokens. */
@@ -30,6 +34,12 @@ export async function buildGatewayApp(gateway: Gateway, options: GatewayAppOptio
       ? { ackLinks: { links, alarms: gateway.alarmService, episodeKeyOf: episodeKey, timeZone: config.site.timezone, rationaleOf: (id: string) => gateway.rationaleOf(id) } }
       : {}),
     ...(gateway.notifier !== undefined ? { notifier: gateway.notifier } : {}),
+    ...(options.reloader !== undefined ? { rules: { reload: (trigger: string) => reloaderReload(options.reloader, trigger), last: () => gateway.lastRuleReload() } } : {}),
     now: () => gateway.clock.now(),
   });
+}
+
+function reloaderReload(reloader: ConfigReloader | undefined, trigger: string): RuleReloadReport {
+  if (reloader === undefined) throw new Error('no reloader');
+  return reloader.reload(trigger);
 }

@@ -92,7 +92,8 @@ export function restartRequiredChanges(current: SiteConfig, next: SiteConfig): s
   const out: string[] = [];
   const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
   for (const key of [...keys].sort()) {
-    if (key === 'devices') continue;
+    // Devices are compared below; the list of rule files only brings rules, which are compared as rules.
+    if (key === 'devices' || key === 'ruleFiles') continue;
     if (!sameJson((current as Record<string, unknown>)[key], (next as Record<string, unknown>)[key])) out.push(key);
   }
   const currentById = new Map(current.devices.map((d) => [d.id, d]));

@@ -10,6 +10,7 @@ import type { SimulatorHandle } from '../../simulator/simulator.js';
 import { startSimulatorWithBacnet } from '../../simulator/start-with-bacnet.js';
 import { parseScenarioArgs } from '../../simulator/scenario-args.js';
 import { Gateway } from './gateway.js';
+import { ConfigReloader } from './config-reloader.js';
 import { buildGatewayApp } from './gateway-app.js';
 
 export interface RunOptions {
@@ -68,13 +69,18 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   const brokerUrl = gateway.embeddedBrokerUrl();
   if (simulator && brokerUrl !== undefined) await simulator.connectAccess(brokerUrl);
   const metrics = createGatewayMetrics(metricsSourceOf(gateway, options.version));
-  const app = await buildGatewayApp(gateway, { logger, version: options.version, metrics });
+  // From a site file, rules reload on SIGHUP, through the API and when the files change.
+  const reloader = options.configPath === undefined ? undefined : new ConfigReloader(options.configPath, gateway, clock, logger.child({ module: 'reload' }));
+  reloader?.watch();
+  if (reloader) process.on('SIGHUP', () => reloader.reload('SIGHUP'));
+  const app = await buildGatewayApp(gateway, { logger, version: options.version, metrics, ...(reloader ? { reloader } : {}) });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;
   await app.listen({ host, port });
   logger.info({ url: `http://${host}:${port}` }, 'API listening (GET /health, /devices, /alarms/active, /metrics, /openapi.json)');
 
   installShutdown(logger, async () => {
+    reloader?.stop();
     await app.close();
     await gateway.stop();
     await simulator?.stop();
