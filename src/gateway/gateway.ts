@@ -32,6 +32,7 @@ import { findProfile as findBuiltInProfile } from '../profiles/index.js';
 import type { AlarmRationale, DeviceProfile } from '../profiles/types.js';
 import { compileRules, RuleCompileError, type CompiledRuleSet } from '../rules/compile.js';
 import { RuleEngine, type RuleEngineStats } from '../rules/engine.js';
+import { workOrderEventLine } from '../telemetry/event-lines.js';
 import { TelemetryWriter } from '../telemetry/telemetry-writer.js';
 import type { Clock, TimerHandle } from '../time/clock.js';
 import { packageVersion } from '../version.js';
@@ -131,6 +132,11 @@ export class Gateway {
     this.workOrders = new WorkOrderService(new WorkOrderStore(database), options.clock, (err) =>
       this.logger.error({ err }, 'work-order listener failed'),
     );
+    // Work-order transitions go to telemetry beside the values, for the maintenance dashboards.
+    this.workOrders.subscribe((order, event) => {
+      const line = workOrderEventLine(order, event);
+      if (line !== undefined) this.telemetry.writeLines([line]);
+    });
     this.alarmWorkOrders = new AlarmWorkOrders({
       orders: this.workOrders,
       alarms: this.alarmService,

@@ -1,5 +1,6 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { DeviceEvent } from '../points/device-event.js';
+import type { WorkOrder, WorkOrderEvent } from '../workorders/types.js';
 import { encodeLine, type FieldInput } from './line-protocol.js';
 
 /**
@@ -38,6 +39,28 @@ export function deviceEventLine(site: string, event: DeviceEvent): string | unde
     if (name !== 'count') fields.push(good(name, value));
   }
   return encodeLine({ measurement: 'device_event', tags: { site, device: event.device, event: event.event }, ts: event.ts, fields });
+}
+
+/**
+ * `work_order`: one line per work-order event (created, assign, start, complete, occurrence, …), tags site,
+ * asset, type, priority, event; fields `number`, `status` (after the event), `by`, and on completion the
+ * figures the maintenance dashboards average: `repair_minutes` (created → completed), `response_minutes`
+ * (created → technician on site, when recorded) and `late` (1 when completed after its due time).
+ */
+export function workOrderEventLine(order: WorkOrder, event: WorkOrderEvent): string | undefined {
+  const fields: FieldInput[] = [good('number', order.number), good('status', order.status), good('by', event.by), good('occurrences', order.occurrences)];
+  if (event.kind === 'complete' && order.completedAt !== undefined) {
+    fields.push(good('repair_minutes', (order.completedAt - order.createdAt) / 60_000));
+    if (order.arrivedAt !== undefined) fields.push(good('response_minutes', (order.arrivedAt - order.createdAt) / 60_000));
+    if (order.dueAt !== undefined) fields.push(good('late', order.completedAt > order.dueAt ? 1 : 0));
+  }
+  if (event.kind === 'arrival' && order.arrivedAt !== undefined) fields.push(good('response_minutes', (order.arrivedAt - order.createdAt) / 60_000));
+  return encodeLine({
+    measurement: 'work_order',
+    tags: { site: order.site, asset: order.asset, type: order.type, priority: order.priority, event: event.kind },
+    ts: event.ts,
+    fields,
+  });
 }
 
 function good(name: string, value: FieldInput['value']): FieldInput {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../../src/alarms/events.js';
-import { alarmEventLine, deviceEventLine } from '../../../src/telemetry/event-lines.js';
+import { alarmEventLine, deviceEventLine, workOrderEventLine } from '../../../src/telemetry/event-lines.js';
+import type { WorkOrder } from '../../../src/workorders/types.js';
 
 const raise: AlarmEvent = {
   type: 'raise',
@@ -44,5 +45,22 @@ describe('event lines', () => {
   it('writes the value as a float whatever the point kind, so the field keeps one type', () => {
     expect(alarmEventLine({ ...raise, value: true })).toContain(',value=1,');
     expect(alarmEventLine({ ...raise, value: 'leveling_error' })).toContain(',value_text="leveling_error",');
+  });
+});
+
+describe('work-order lines', () => {
+  const T0 = Date.parse('2026-11-03T01:00:00Z');
+  const order: WorkOrder = {
+    id: 7, number: 'WO-000007', site: 'tower', asset: 'elevator-2', type: 'corrective', priority: 'critical', title: 'Passenger trapped',
+    source: { kind: 'alarm', ref: 'elevator-2:passenger_trapped' }, status: 'completed', createdAt: T0, updatedAt: T0 + 90 * 60_000,
+    arrivedAt: T0 + 25 * 60_000, completedAt: T0 + 90 * 60_000, dueAt: T0 + 60 * 60_000, occurrences: 2, version: 6,
+  };
+
+  it('writes each event with the status after it, and the repair figures on completion', () => {
+    expect(workOrderEventLine(order, { seq: 9, orderId: 7, kind: 'complete', from: 'in-progress', to: 'completed', by: 'li.wei', ts: T0 + 90 * 60_000 })).toBe(
+      `work_order,asset=elevator-2,event=complete,priority=critical,site=tower,type=corrective number="WO-000007",status="completed",by="li.wei",occurrences=2,repair_minutes=90,response_minutes=25,late=1 ${T0 + 90 * 60_000}`,
+    );
+    const created = workOrderEventLine({ ...order, status: 'open', completedAt: undefined, arrivedAt: undefined }, { seq: 1, orderId: 7, kind: 'created', to: 'open', by: 'alarm', ts: T0 });
+    expect(created).toBe(`work_order,asset=elevator-2,event=created,priority=critical,site=tower,type=corrective number="WO-000007",status="open",by="alarm",occurrences=2 ${T0}`);
   });
 });
