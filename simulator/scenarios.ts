@@ -39,6 +39,7 @@ export const SCENARIO_NAMES = [
   'malformed-payloads',
   'fire-alarm',
   'detector-fault',
+  'detector-disabled',
   'valve-closed',
   'panel-silent',
   'detector-flood',
@@ -138,7 +139,7 @@ function startElevatorFault(t: ScenarioTargets, device: string, fault: 'trapped-
 }
 
 /** Default points of the fire-panel scenarios. */
-export const FIRE_SCENARIO_POINTS = { fire: 'l2_d017', fault: 'l1_d033', valve: 'valve_closed_3', linkage: 'fan_1' } as const;
+export const FIRE_SCENARIO_POINTS = { fire: 'l2_d017', fault: 'l1_d033', disabled: 'l4_d012', valve: 'valve_closed_3', linkage: 'fan_1' } as const;
 /** The flood: 30 detectors of loop 3 (zones 9 and 10), one every 2 s: 30 fire alarms within a minute. */
 export const FLOOD_DETECTORS = Array.from({ length: 30 }, (_, i) => `l3_d${String(i + 1).padStart(3, '0')}`);
 export const FLOOD_INTERVAL_MS = 2_000;
@@ -301,6 +302,19 @@ const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
     clear: (t, d) => {
       const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.fault);
       panel.setFault(point, false);
+    },
+  },
+  'detector-disabled': {
+    description: `Detector disabled (shielded) at the panel, e.g. for dusty works nearby (default ${FIRE_SCENARIO_POINTS.disabled}): mode disabled, it reports nothing`,
+    defaultDevice: FIRE_PANEL_DEFAULT,
+    appliesTo: 'fire-panel detectors (fire-panel-1/<detector>)',
+    start: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.disabled);
+      panel.setDisabled(point, true);
+    },
+    clear: (t, d) => {
+      const { panel, point } = detectorOf(t, d, FIRE_SCENARIO_POINTS.disabled);
+      panel.setDisabled(point, false);
     },
   },
   'valve-closed': {

@@ -134,7 +134,7 @@ export class Gateway {
     );
     // Work-order transitions go to telemetry beside the values, for the maintenance dashboards.
     this.workOrders.subscribe((order, event) => {
-      const line = workOrderEventLine(order, event);
+      const line = workOrderEventLine(order, event, this.telemetry.equipmentOf(order.asset));
       if (line !== undefined) this.telemetry.writeLines([line]);
     });
     this.alarmWorkOrders = new AlarmWorkOrders({

@@ -5,15 +5,16 @@ import { encodeLine, type FieldInput } from './line-protocol.js';
 
 /**
  * Alarm transitions and device events as their own measurements, so a dashboard can show them beside the
- * values they explain. Tags stay low-cardinality (site, device, rule or event, priority); what varies per
- * occurrence (message, badge, value) is a field.
+ * values they explain. Tags stay low-cardinality (site, device, rule or event, priority, and the device's
+ * equipment type, so a fire dashboard can pick the fire panels' alarms); what varies per occurrence
+ * (message, badge, value) is a field.
  *
  * - `alarm`: fields `state` ("raise" | "clear"), `kind`, `message`, `value`, `limit`, `point`. A field keeps
  *   one type per measurement in InfluxDB (a line of another type is refused), so `value` is always a float
  *   (a binary point's true/false as 1/0) and a text value goes to `value_text`.
  * - `device_event`: field `count` = 1 (so `sum("count")` counts events) and one field per attribute.
  */
-export function alarmEventLine(event: AlarmEvent): string | undefined {
+export function alarmEventLine(event: AlarmEvent, equipment?: string): string | undefined {
   const fields: FieldInput[] = [
     good('state', event.type),
     good('kind', event.kind),
@@ -26,7 +27,7 @@ export function alarmEventLine(event: AlarmEvent): string | undefined {
   if (event.limit !== undefined) fields.push(good('limit', event.limit));
   return encodeLine({
     measurement: 'alarm',
-    tags: { site: event.site, device: event.device, rule: event.rule, priority: event.priority },
+    tags: { site: event.site, device: event.device, rule: event.rule, priority: event.priority, ...(equipment !== undefined ? { equipment } : {}) },
     ts: event.ts,
     fields,
   });
@@ -43,12 +44,13 @@ export function deviceEventLine(site: string, event: DeviceEvent): string | unde
 
 /**
  * `work_order`: one line per work-order event (created, assign, start, complete, occurrence, …), tags site,
- * asset, type, priority, event; fields `number`, `status` (after the event), `by`, and on completion the
+ * asset, equipment, order number (a series per order: orders are few, and "open orders now" needs the last
+ * status of each), type, priority, event; fields `status` (after the event), `by`, and on completion the
  * figures the maintenance dashboards average: `repair_minutes` (created → completed), `response_minutes`
  * (created → technician on site, when recorded) and `late` (1 when completed after its due time).
  */
-export function workOrderEventLine(order: WorkOrder, event: WorkOrderEvent): string | undefined {
-  const fields: FieldInput[] = [good('number', order.number), good('status', order.status), good('by', event.by), good('occurrences', order.occurrences)];
+export function workOrderEventLine(order: WorkOrder, event: WorkOrderEvent, equipment?: string): string | undefined {
+  const fields: FieldInput[] = [good('status', order.status), good('by', event.by), good('occurrences', order.occurrences)];
   if (event.kind === 'complete' && order.completedAt !== undefined) {
     fields.push(good('repair_minutes', (order.completedAt - order.createdAt) / 60_000));
     if (order.arrivedAt !== undefined) fields.push(good('response_minutes', (order.arrivedAt - order.createdAt) / 60_000));
@@ -57,7 +59,7 @@ export function workOrderEventLine(order: WorkOrder, event: WorkOrderEvent): str
   if (event.kind === 'arrival' && order.arrivedAt !== undefined) fields.push(good('response_minutes', (order.arrivedAt - order.createdAt) / 60_000));
   return encodeLine({
     measurement: 'work_order',
-    tags: { site: order.site, asset: order.asset, type: order.type, priority: order.priority, event: event.kind },
+    tags: { site: order.site, asset: order.asset, number: order.number, type: order.type, priority: order.priority, event: event.kind, ...(equipment !== undefined ? { equipment } : {}) },
     ts: event.ts,
     fields,
   });

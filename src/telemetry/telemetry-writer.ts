@@ -43,6 +43,7 @@ export class TelemetryWriter {
   private readonly site: string;
   private readonly sinks: readonly BatchingSink[];
   private readonly encoder: SampleEncoder;
+  private readonly equipment = new Map<string, EquipmentType>();
   private readonly stopDeadlineMs: number;
   /** Built once, so write() allocates no closure per call. */
   private readonly appendToSinks: (line: string) => void;
@@ -68,6 +69,12 @@ export class TelemetryWriter {
   /** Declares a device; its equipment type becomes the measurement of its lines. */
   registerDevice(deviceId: string, equipmentType: EquipmentType): void {
     this.encoder.registerDevice(deviceId, equipmentType);
+    this.equipment.set(deviceId, equipmentType);
+  }
+
+  /** The equipment type a device was registered with. */
+  equipmentOf(deviceId: string): EquipmentType | undefined {
+    return this.equipment.get(deviceId);
   }
 
   /** Queues the samples on every sink. Synchronous; never blocks and never throws. A no-op without sinks. */
@@ -82,7 +89,7 @@ export class TelemetryWriter {
 
   /** Queues an alarm raise or clear as a line of the `alarm` measurement. Never throws. */
   writeAlarmEvent(event: AlarmEvent): void {
-    this.appendLine(() => alarmEventLine(event));
+    this.appendLine(() => alarmEventLine(event, this.equipment.get(event.device)));
   }
 
   /** Queues device events (badges, forced doors) as lines of the `device_event` measurement. Never throws. */

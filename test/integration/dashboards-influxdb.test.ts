@@ -27,6 +27,11 @@ const SCENARIOS: ReadonlyArray<readonly [name: string, device: string]> = [
   ['door-held-open', 'door-lobby-mailroom'],
   ['badge-denials', 'door-plant-switch-room'],
   ['controller-dropped', 'acs-roof'],
+  ['fire-alarm', 'fire-panel-1/l2_d017'],
+  ['detector-fault', 'fire-panel-1/l3_d005'],
+  ['detector-disabled', 'fire-panel-1/l4_d012'],
+  ['valve-closed', 'fire-panel-1'],
+  ['linkage-failure', 'fire-panel-1'],
 ];
 
 interface Target {
@@ -89,6 +94,7 @@ beforeAll(async () => {
   const demo = await DemoGateway.start({
     pollIntervalMs: 200,
     commLossDelayMs: 1000,
+    bacnet: true,
     sinks: [{ id: 'influx1', type: 'influxdb-v1', url: influx.url, database: DB, batchSize: 5000, flushIntervalMs: 200, maxBufferLines: 100_000, timeoutMs: 5000, gzip: true }],
   });
   try {
@@ -100,6 +106,13 @@ beforeAll(async () => {
     }, { timeout: 20_000, interval: 100 });
     for (const [name, device] of SCENARIOS) demo.sim.startScenario(name, device);
     await new Promise((resolve) => setTimeout(resolve, RUN_MS));
+    // The trapped passenger opened a work order; the contractor arrives and repairs it, so the maintenance
+    // panels have a completed order to show.
+    const order = demo.gateway.workOrders.list({ asset: 'elevator-2' })[0];
+    if (order === undefined) throw new Error('the trapped passenger opened no work order');
+    demo.gateway.workOrders.recordArrival(order.id, 'lift.contractor');
+    demo.gateway.workOrders.act(order.id, 'start', { by: 'lift.contractor' });
+    demo.gateway.workOrders.act(order.id, 'complete', { by: 'lift.contractor', resolution: 'Door operator relay replaced; passenger released' });
   } finally {
     await demo.stop(); // sends what is still buffered
   }

@@ -9,12 +9,15 @@ import { createGatewayMetrics } from '../../src/metrics/gateway-metrics.js';
 import { metricsSourceOf } from '../../src/metrics/gateway-source.js';
 import { SystemClock } from '../../src/time/clock.js';
 import { startSimulator, type SimulatorHandle } from '../../simulator/simulator.js';
+import { freeUdpPort } from './ports.js';
 
 export interface DemoGatewayOptions {
   pollIntervalMs: number;
   commLossDelayMs: number;
   sinks?: SinkConfig[];
   seed?: number;
+  /** Also serve the BACnet fire panel and lifts (on 127.0.0.60 and 127.0.0.61) and read them. */
+  bacnet?: boolean;
 }
 
 /**
@@ -35,7 +38,13 @@ export class DemoGateway {
 
   static async start(options: DemoGatewayOptions): Promise<DemoGateway> {
     const clock = new SystemClock();
-    const sim = await startSimulator({ clock, seed: options.seed ?? 7, controlPort: null });
+    const bacnet = options.bacnet === true ? { gateway: { interface: '127.0.0.1', port: await freeUdpPort() } } : undefined;
+    const sim = await startSimulator({
+      clock,
+      seed: options.seed ?? 7,
+      controlPort: null,
+      ...(bacnet ? { bacnet: { firePanel: { address: '127.0.0.60' }, elevatorGateway: { address: '127.0.0.61' }, gateway: bacnet.gateway } } : {}),
+    });
     const gateway = new Gateway({ config: shortTimings(sim.siteConfig(), options), clock, logger: silentLogger(), healthLinesIntervalMs: 1000 });
     await gateway.start();
     const brokerUrl = gateway.embeddedBrokerUrl();
@@ -76,7 +85,11 @@ export class DemoGateway {
 function shortTimings(base: SiteConfig, options: DemoGatewayOptions): SiteConfig {
   return {
     ...base,
-    links: base.links.map((l) => (l.type === 'mqtt' ? l : { ...l, timeoutMs: 200, retries: 0, backoffInitialMs: 500, backoffMaxMs: 1000 })),
+    links: base.links.map((l) => {
+      if (l.type === 'mqtt') return l;
+      if (l.type === 'bacnet') return { ...l, apduTimeoutMs: 500, retries: 0, backoffInitialMs: 500, backoffMaxMs: 1000 };
+      return { ...l, timeoutMs: 200, retries: 0, backoffInitialMs: 500, backoffMaxMs: 1000 };
+    }),
     devices: base.devices.map((d) => ({ ...d, pollIntervalMs: options.pollIntervalMs, commLossDelayMs: options.commLossDelayMs })),
     sinks: options.sinks ?? [],
   };

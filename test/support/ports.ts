@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
 
 /** Asks the kernel for a free TCP port on loopback. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -15,6 +16,18 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       }
       const { port } = address;
       server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Asks the kernel for a free UDP port on loopback (BACnet/IP). */
+export function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.on('error', reject);
+    socket.bind(0, host, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
     });
   });
 }

@@ -226,7 +226,7 @@ export class CovManager {
       this.log.info({ device: device.id, object: object.label }, 'COV active');
     }
     if (pv === undefined) return;
-    const verdict = qualityOf(object.flags, object.reliability);
+    const verdict = qualityOf(object.flags, object.reliability, object.type);
     const samples: Sample[] = [];
     for (const point of object.points) {
       if (point.property !== PROP.PRESENT_VALUE || point.def.cov === false) continue;

@@ -127,7 +127,7 @@ export function samplesFromRead(deviceId: string, object: ObjectRuntime, result:
   } else if (object.flags?.fault === false) {
     object.reliability = undefined;
   }
-  const verdict = qualityOf(object.flags, object.reliability);
+  const verdict = qualityOf(object.flags, object.reliability, object.type);
   const samples: Sample[] = [];
   for (const point of object.points) {
     if (!include(point)) continue;

@@ -4,7 +4,7 @@ import { TAG } from './codes.js';
 const NO_FAULT_DETECTED: number = Reliability.NO_FAULT_DETECTED;
 import type { PointValue, Quality } from '../../points/sample.js';
 import type { BacnetObjectType, BacnetPointProperty } from '../../profiles/types.js';
-import { isBinaryType } from './objects.js';
+import { isBinaryType, isLifeSafetyType } from './objects.js';
 
 /**
  * From BACnet application data to point values and quality.
@@ -96,10 +96,16 @@ export interface QualityVerdict {
   reason?: string;
 }
 
-/** The documented mapping of status flags and reliability to quality. Missing information counts as fine. */
-export function qualityOf(flags: StatusFlagsValue | undefined, reliability: number | undefined): QualityVerdict {
-  if (reliability !== undefined && reliability !== NO_FAULT_DETECTED) return { quality: 'bad', reason: reliabilityName(reliability) };
-  if (flags?.fault) return { quality: 'bad', reason: 'status fault' };
+/**
+ * The documented mapping of status flags and reliability to quality. Missing information counts as fine.
+ * Life-safety points and zones are the exception for FAULT and reliability: their present value *is* the
+ * signal (`fault` is a state the panel reports, a fault signal the rules must see), so a detector in fault
+ * stays `good`; only out of service and overridden make it uncertain.
+ */
+export function qualityOf(flags: StatusFlagsValue | undefined, reliability: number | undefined, objectType?: BacnetObjectType): QualityVerdict {
+  const lifeSafety = objectType !== undefined && isLifeSafetyType(objectType);
+  if (!lifeSafety && reliability !== undefined && reliability !== NO_FAULT_DETECTED) return { quality: 'bad', reason: reliabilityName(reliability) };
+  if (!lifeSafety && flags?.fault) return { quality: 'bad', reason: 'status fault' };
   if (flags?.outOfService) return { quality: 'uncertain', reason: 'out of service' };
   if (flags?.overridden) return { quality: 'uncertain', reason: 'overridden' };
   return { quality: 'good' };

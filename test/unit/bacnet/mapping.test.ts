@@ -70,6 +70,11 @@ describe('values and quality', () => {
     expect(qualityOf(flags({ overridden: true }), 0)).toEqual({ quality: 'uncertain', reason: 'overridden' });
     expect(qualityOf(flags({ outOfService: true, fault: true }), 0).quality).toBe('bad');
     expect(qualityOf(undefined, undefined)).toEqual({ quality: 'good' });
+    // A detector in fault: its present value says `fault`, a signal the rules must see, not a doubtful value.
+    expect(qualityOf(flags({ fault: true, inAlarm: true }), 2, 'life-safety-point')).toEqual({ quality: 'good' });
+    expect(qualityOf(flags({ fault: true }), 2, 'life-safety-zone')).toEqual({ quality: 'good' });
+    expect(qualityOf(flags({ fault: true, outOfService: true }), 0, 'life-safety-point')).toEqual({ quality: 'uncertain', reason: 'out of service' });
+    expect(qualityOf(flags({ fault: true }), 2, 'analog-input')).toEqual({ quality: 'bad', reason: 'over-range' });
   });
 });
 
