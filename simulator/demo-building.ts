@@ -341,7 +341,8 @@ export function demoSiteConfig(opts: {
     northbound: { prefix: 'facility-gw', qos: 1, pointMinIntervalMs: 1000, maxQueued: 10_000 },
     alarmManagement: { maxShelveMinutes: 480, maxOutOfServiceHours: 168, chatter: { cycles: 3, windowSeconds: 60 } },
     auth: { tokens: [], anonymousRead: true },
-    workOrders: { templates: demoWorkOrderTemplates() },
+    workOrders: { templates: demoWorkOrderTemplates(), sla: DEMO_SLA },
+    maintenance: demoMaintenance(),
     links: [...modbusLinks, accessLink, ...(opts.bacnet ? [bacnetLink(opts.bacnet.gateway)] : [])],
     devices: [
       ...modbusDevices,
@@ -368,6 +369,39 @@ function bacnetDeviceConfigs(endpoints: ReadonlyArray<{ id: string; address: str
     ...DEVICE_DEFAULTS, thresholds: [], disableThresholds: [], topicVars: {}, eventRules: [], alarms: [], disableAlarms: [], writable: [],
   }));
 }
+
+/**
+ * The demo office's planned maintenance: the lifts every 15 days plus the quarterly, half-yearly and
+ * yearly items; the fire pump's weekly automatic start test (its run in telemetry is the evidence) and
+ * monthly manual start; the monthly fire-system inspection; and a service of every pump each 2,000 run hours.
+ */
+function demoMaintenance(): NonNullable<SiteConfig['maintenance']> {
+  return {
+    builtIn: [
+      'elevator-tsg-t5002',
+      { id: 'fire-pump-weekly-test', devices: ['fire-pump-1'] },
+      { id: 'fire-pump-monthly-start', devices: ['fire-pump-1'] },
+      'fire-system-monthly-inspection',
+    ],
+    schedules: [
+      {
+        id: 'pump-2000h-service', kind: 'meter', floating: false, meter: { point: 'run_hours', every: 2000, count: 'value', from: 'completion' },
+        assets: { equipment: ['pump'] }, type: 'preventive', priority: 'medium', title: '{deviceName}: 2,000-hour service',
+        checklist: ['Check and grease the bearings', 'Check the mechanical seal for leaks', 'Check coupling alignment and vibration', 'Check motor insulation and terminals'],
+        assign: { assignee: 'plant-room technician' },
+      },
+    ],
+    evidence: [],
+  };
+}
+
+/** The office's service levels by priority (a template's own targets win: the trapped passenger's 30 minutes). */
+const DEMO_SLA = [
+  { priority: 'critical' as const, responseMinutes: 60, resolutionMinutes: 8 * 60 },
+  { priority: 'high' as const, responseMinutes: 4 * 60, resolutionMinutes: 24 * 60 },
+  { priority: 'medium' as const, responseMinutes: 24 * 60, resolutionMinutes: 3 * 24 * 60 },
+  { priority: 'low' as const, resolutionMinutes: 7 * 24 * 60 },
+];
 
 /** What the demo office does with alarms: the orders its alarms open, and who gets them. */
 function demoWorkOrderTemplates(): WorkOrderTemplate[] {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { addBacktestCommand } from './backtest/cli-command.js';
 import { ConfigError, formatIssue } from './config/config-error.js';
 import { checkRuleFiles } from './cli/rules-check.js';
@@ -7,6 +7,9 @@ import { loadConfigFile } from './config/loader.js';
 import { runBacnetDiscovery } from './drivers/bacnet/discover-command.js';
 import { runGatewayCli } from './gateway/run.js';
 import { createLogger } from './log.js';
+import { runReportCommand } from './reports/report-command.js';
+import { REPORT_FORMATS, type ReportFormat } from './reports/render.js';
+import { SystemClock } from './time/clock.js';
 import { packageVersion } from './version.js';
 import { demoConfigYaml } from '../simulator/demo-config-yaml.js';
 import { DEFAULT_BASE_PORT, runSimulatorCli } from '../simulator/main.js';
@@ -152,6 +155,20 @@ rules
     } else {
       console.log(summary);
     }
+  });
+
+program
+  .command('report')
+  .description("write a period's maintenance report from the gateway's store (read-only, beside a running gateway): work-order KPIs, SLA, planned maintenance, backlog, repeat faults, alarm figures")
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD in the site time zone (or YYYY-MM-DDTHH:MM[Z|±HH:MM])')
+  .requiredOption('--to <date>', 'last day, inclusive, YYYY-MM-DD (or a date and time, exclusive)')
+  .addOption(new Option('--format <format>', 'md, html (self-contained page), csv (one table per section: a "# id: title" line, header, rows; a blank line between) or json (all data)').choices(REPORT_FORMATS).default('md'))
+  .option('-c, --config <file>', 'site config: store.path, site name and time zone (without it: data/facility-gw.db, UTC)')
+  .option('-o, --out <file>', 'write the report to this file instead of stdout')
+  .action((opts: { from: string; to: string; format: ReportFormat; config?: string; out?: string }) => {
+    const result = runReportCommand({ from: opts.from, to: opts.to, format: opts.format, configPath: opts.config, out: opts.out, now: new SystemClock().now() });
+    if (result.content !== undefined) process.stdout.write(result.content);
+    else if (result.written !== undefined) console.error(`wrote ${result.written}`);
   });
 
 program.parseAsync().catch((err: unknown) => {

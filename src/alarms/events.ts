@@ -15,7 +15,9 @@ export type AlarmKind =
   | 'expression'
   | 'repeat'
   /** Raised by the device itself (a BACnet event notification), with the device's own state. */
-  | 'intrinsic';
+  | 'intrinsic'
+  /** A work order missed its SLA target (response or resolution); raised by the SLA monitor. */
+  | 'sla-breach';
 
 export interface AlarmEvent {
   type: 'raise' | 'clear';

@@ -10,6 +10,9 @@ import type { AlarmNotifier } from '../alarms/notify/index.js';
 import { ackRoutes, type AckRouteOptions } from './routes/ack.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { ruleRoutes, type RuleReloadEndpoint } from './routes/rules.js';
+import type { CmmsInbound } from '../workorders/cmms/inbound.js';
+import type { CmmsOutbound } from '../workorders/cmms/outbound.js';
+import { cmmsRoutes } from './routes/cmms.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { workOrderRoutes } from './routes/work-orders.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -32,6 +35,8 @@ export interface AppOptions {
   ackLinks?: AckRouteOptions;
   /** The alarm notifier, when notifications are configured. */
   notifier?: AlarmNotifier;
+  /** The CMMS hand-off, when configured. */
+  cmms?: { inbound?: CmmsInbound | undefined; outbound?: CmmsOutbound | undefined };
   /** Rule reload (the gateway runs from a site file). */
   rules?: RuleReloadEndpoint;
   /** The gateway's clock (queries that default to "now"). */
@@ -86,14 +91,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.ackLinks) ackRoutes(app, options.ackLinks);
   if (options.notifier) notificationRoutes(app, options.notifier, auth, now);
   if (options.rules) ruleRoutes(app, options.rules, auth);
+  if (options.cmms && (options.cmms.inbound || options.cmms.outbound)) cmmsRoutes(app, { ...options.cmms, auth });
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   return app;
 }
 
-/** /health (for load balancers and systemd) and acknowledge links (their signature is the credential). */
+/**
+ * /health (for load balancers and systemd), acknowledge links and the CMMS's signed status updates (their
+ * signature is the credential).
+ */
 function isOpenPath(url: string): boolean {
   const path = url.split('?', 1)[0] ?? url;
-  return path === '/health' || path.startsWith('/ack/');
+  return path === '/health' || path.startsWith('/ack/') || path.startsWith('/cmms/work-orders/');
 }

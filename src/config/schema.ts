@@ -3,7 +3,11 @@ import { AlarmSettingsFields, ConditionAlarmSchema } from './alarm-schema.js';
 import { BACNET_ADDRESS_PATTERN, BacnetLinkSchema } from './bacnet-schema.js';
 import { AlarmManagementSchema, AuthSchema, StoreSchema } from './alarm-management-schema.js';
 import { WorkOrdersSchema } from './workorders-schema.js';
+import { CmmsSchema } from './cmms-schema.js';
 import { NotificationsSchema } from './notifications-schema.js';
+import { ReportsSchema } from './reports-schema.js';
+import { MaintenanceSchema } from './maintenance-schema.js';
+import { RecordingSchema } from './recording-schema.js';
 
 /**
  * The site config schema: one YAML file per building. The same TypeBox schema validates the file at start,
@@ -264,10 +268,19 @@ export const SiteConfigSchema = Type.Object(
     alarmManagement: Type.Optional(AlarmManagementSchema),
     auth: Type.Optional(AuthSchema),
     workOrders: Type.Optional(WorkOrdersSchema),
+    cmms: Type.Optional(CmmsSchema),
     notifications: Type.Optional(NotificationsSchema),
+    reports: Type.Optional(ReportsSchema),
+    maintenance: Type.Optional(MaintenanceSchema),
+    recording: Type.Optional(RecordingSchema),
     links: Type.Array(LinkSchema, { default: [] }),
     devices: Type.Array(DeviceSchema, { default: [] }),
     sinks: Type.Array(SinkSchema, { default: [] }),
+    ruleFiles: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Rule files (or directories of *.yaml rule files) beside this file, applied in order after the profiles and before each device’s own rules; reloaded live',
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'https://facility-gw.dev/schemas/site.schema.json', title: 'facility-gw site config' },
 );

@@ -3,6 +3,9 @@ import type { DeviceConfig, LinkConfig, SiteConfig } from './schema.js';
 import { checkNotifications } from './notifications-schema.js';
 import { deviceRuleIssues } from '../rules/rule-issues.js';
 import { checkWorkOrderTemplates } from './workorder-checks.js';
+import { checkCmms } from './cmms-schema.js';
+import { checkReports } from './reports-schema.js';
+import { checkMaintenance } from '../maintenance/config-checks.js';
 
 export interface SemanticIssue {
   segments: Array<string | number>;
@@ -59,6 +62,9 @@ export function checkSemantics(config: SiteConfig, findProfile: (id: string) => 
   }
   issues.push(...checkNotifications(config.notifications, config.site.timezone));
   issues.push(...checkWorkOrderTemplates(config, findProfile));
+  issues.push(...checkCmms(config.cmms));
+  issues.push(...checkReports(config.reports, config.notifications));
+  issues.push(...checkMaintenance(config, findProfile));
   return issues;
 }
 

@@ -52,12 +52,36 @@ export const WorkOrderTemplateSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A row of the site's SLA table. An order takes each target from its template when the template gives it,
+ * else from the most specific row that matches it and gives that target (most criteria given; among equals,
+ * the first). A row without criteria is the site default.
+ */
+export const SlaTargetSchema = Type.Object(
+  {
+    priority: Type.Optional(Priority),
+    faultKind: Type.Optional(Type.String({ minLength: 1, description: 'The order’s fault kind: the alarm rule id (e.g. fault_trapped)' })),
+    type: Type.Optional(Type.Union([Type.Literal('corrective'), Type.Literal('preventive'), Type.Literal('inspection')])),
+    responseMinutes: Type.Optional(Type.Integer({ minimum: 1, description: 'A technician on site within this many minutes of the fault (a trapped passenger: 30)' })),
+    resolutionMinutes: Type.Optional(Type.Integer({ minimum: 1, description: 'The work completed within this many minutes of the fault, unless the order has its own due time' })),
+  },
+  { additionalProperties: false },
+);
+
 export const WorkOrdersSchema = Type.Object(
   {
     templates: Type.Array(WorkOrderTemplateSchema, { default: [] }),
+    // Optional in the type so configs built in code (the demo building, tests) need not spell it out.
+    sla: Type.Optional(
+      Type.Array(SlaTargetSchema, {
+        default: [],
+        description: 'Site-wide SLA targets by priority, fault kind and order type; a template’s own targets win, then the most specific row',
+      }),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'Work orders opened by alarms and maintenance rules' },
 );
 
 export type WorkOrderTemplate = Static<typeof WorkOrderTemplateSchema>;
 export type WorkOrdersConfig = Static<typeof WorkOrdersSchema>;
+export type SlaTarget = Static<typeof SlaTargetSchema>;

@@ -34,6 +34,7 @@ export async function buildGatewayApp(gateway: Gateway, options: GatewayAppOptio
       ? { ackLinks: { links, alarms: gateway.alarmService, episodeKeyOf: episodeKey, timeZone: config.site.timezone, rationaleOf: (id: string) => gateway.rationaleOf(id) } }
       : {}),
     ...(gateway.notifier !== undefined ? { notifier: gateway.notifier } : {}),
+    cmms: { inbound: gateway.workOrderParts.cmmsInbound, outbound: gateway.workOrderParts.cmmsOutbound },
     ...(options.reloader !== undefined ? { rules: { reload: (trigger: string) => reloaderReload(options.reloader, trigger), last: () => gateway.lastRuleReload() } } : {}),
     now: () => gateway.clock.now(),
   });

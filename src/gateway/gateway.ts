@@ -5,6 +5,7 @@ import { AlarmService } from '../alarms/alarm-service.js';
 import { AckLinkStore } from '../alarms/ack-link-store.js';
 import { AckLinks, resolveAckSecret } from '../alarms/ack-links.js';
 import { AlarmManagementSchema, withDefaults, type AlarmManagementConfig } from '../config/alarm-management-schema.js';
+import { createSampleRecorder, type SampleRecorder } from '../recording/sample-recorder.js';
 import { AlarmWorkOrders } from '../workorders/alarm-coupling.js';
 import { WorkOrderService } from '../workorders/service.js';
 import { WorkOrderStore } from '../workorders/store.js';
@@ -13,6 +14,7 @@ import type { AlarmNotifier } from '../alarms/notify/index.js';
 import { createAlarmNotifier } from './alarm-notifications.js';
 import { diffRules, restartRequiredChanges, ruleFingerprints, withNextRules, type RuleReloadReport } from './rule-reload.js';
 import { RuleStateKeeper } from './rule-state-keeper.js';
+import { WorkOrderParts } from './work-order-parts.js';
 import { GATEWAY_MIGRATIONS } from './store-migrations.js';
 import type { AlarmEvent } from '../alarms/events.js';
 import { createDrivers } from '../drivers/create-drivers.js';
@@ -82,6 +84,10 @@ export class Gateway {
   private lastReload: RuleReloadReport | undefined;
   private readonly ruleState: RuleStateKeeper;
   private readonly alarmWorkOrders: AlarmWorkOrders;
+  /** Planned maintenance and the CMMS hand-off, when configured. */
+  readonly workOrderParts: WorkOrderParts;
+  /** Records the sample stream for back-tests and bug reports, when `recording` is configured. */
+  private readonly recorder: SampleRecorder | undefined;
   readonly events: EventBus<GatewayEvents>;
   readonly devices: readonly DeviceEntry[];
   readonly telemetry: TelemetryWriter;
@@ -137,6 +143,16 @@ export class Gateway {
       const line = workOrderEventLine(order, event, this.telemetry.equipmentOf(order.asset));
       if (line !== undefined) this.telemetry.writeLines([line]);
     });
+    this.workOrderParts = new WorkOrderParts({
+      config: options.config,
+      database,
+      orders: this.workOrders,
+      findProfile,
+      clock: options.clock,
+      logger: options.logger,
+      version: packageVersion(),
+    });
+    this.recorder = createSampleRecorder(options.config.recording, { clock: options.clock, logger: options.logger.child({ module: 'recording' }) });
     this.alarmWorkOrders = new AlarmWorkOrders({
       orders: this.workOrders,
       alarms: this.alarmService,
@@ -212,6 +228,7 @@ export class Gateway {
       notifier.start();
     }
     this.alarmWorkOrders.start();
+    this.workOrderParts.start();
     this.restoreActiveAlarms();
     this.ruleState.restore();
     if (needsEmbeddedBroker(config)) {
@@ -262,6 +279,8 @@ export class Gateway {
     this.ruleState.flush();
     this.rules.stop();
     await this.notifier?.stop();
+    await this.workOrderParts.stop();
+    await this.recorder?.close();
     this.alarmService.stop();
     await this.telemetry.stop();
     await this.broker?.stop();
@@ -405,6 +424,8 @@ export class Gateway {
     const rulesStartedAt = this.ruleTiming.now();
     this.rules.onSamples(samples);
     this.ruleTiming.observeBatch(rulesStartedAt, samples.length);
+    this.workOrderParts.onSamples(samples);
+    this.recorder?.record(samples);
     this.samplesIn += samples.length;
     this.telemetry.write(samples);
     this.events.emit('samples', samples);
@@ -412,12 +433,14 @@ export class Gateway {
 
   private handleEvents(events: DeviceEvent[]): void {
     this.rules.onEvents(events);
+    this.recorder?.recordEvents(events);
     this.telemetry.writeDeviceEvents(events);
     for (const event of events) this.events.emit('deviceEvent', event);
   }
 
   private handleDeviceStatus(status: DeviceStatusEvent): void {
     this.rules.onDeviceStatus(status);
+    this.recorder?.recordStatus(status);
     this.events.emit('deviceStatus', status);
   }
 

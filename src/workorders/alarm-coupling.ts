@@ -60,18 +60,7 @@ export class AlarmWorkOrders {
   templateFor(alarmId: string): WorkOrderTemplate | undefined {
     const def = this.options.definitions.get(alarmId);
     if (def === undefined) return undefined;
-    if (def.workOrder !== undefined) return this.templateById.get(def.workOrder);
-    const equipment = this.options.assets.get(def.device)?.type;
-    return this.options.templates.find((t) => {
-      const m = t.match;
-      if (m === undefined) return false;
-      return (
-        (m.rules === undefined || m.rules.includes(def.rule)) &&
-        (m.equipment === undefined || (equipment !== undefined && m.equipment.includes(equipment))) &&
-        (m.devices === undefined || m.devices.includes(def.device)) &&
-        (m.priorities === undefined || m.priorities.includes(def.priority))
-      );
-    });
+    return templateForDefinition(def, this.options.templates, this.options.assets.get(def.device)?.type, this.templateById);
   }
 
   stats(): { opened: number; appended: number } {
@@ -165,6 +154,29 @@ export class AlarmWorkOrders {
       this.options.logger.warn({ alarmId, reason: err.message }, 'work order could not change the alarm’s service state');
     }
   }
+}
+
+/**
+ * The template an alarm definition opens orders with: its own `workOrder`, else the first template whose
+ * `match` fits it. Pure, so that the back-test (src/backtest) decides exactly as the live coupling does.
+ */
+export function templateForDefinition(
+  def: CompiledAlarmDefinition,
+  templates: readonly WorkOrderTemplate[],
+  equipment: EquipmentType | undefined,
+  templateById: ReadonlyMap<string, WorkOrderTemplate> = new Map(templates.map((t) => [t.id, t])),
+): WorkOrderTemplate | undefined {
+  if (def.workOrder !== undefined) return templateById.get(def.workOrder);
+  return templates.find((t) => {
+    const m = t.match;
+    if (m === undefined) return false;
+    return (
+      (m.rules === undefined || m.rules.includes(def.rule)) &&
+      (m.equipment === undefined || (equipment !== undefined && m.equipment.includes(equipment))) &&
+      (m.devices === undefined || m.devices.includes(def.device)) &&
+      (m.priorities === undefined || m.priorities.includes(def.priority))
+    );
+  });
 }
 
 function describe(template: WorkOrderTemplate, def: CompiledAlarmDefinition): string | undefined {

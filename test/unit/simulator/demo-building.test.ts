@@ -31,8 +31,9 @@ describe('demo building', () => {
     const errors = [...Value.Errors(SiteConfigSchema, config)].map((e) => `${e.path}: ${e.message}`);
     expect(errors).toEqual([]);
     // Valid as-is: filling defaults changes nothing, except the store it leaves out on purpose (a config built
-    // in code keeps alarm state in memory; `npm start` names data/facility-gw.db).
-    const { store: _store, ...filled } = Value.Default(SiteConfigSchema, structuredClone(config)) as SiteConfig;
+    // in code keeps alarm state in memory; `npm start` names data/facility-gw.db) and the CMMS hand-off the
+    // demo has none of.
+    const { store: _store, cmms: _cmms, ...filled } = Value.Default(SiteConfigSchema, structuredClone(config)) as SiteConfig;
     expect(filled).toEqual(config);
     expect(config.site).toEqual({ id: 'demo-tower', name: 'Demo Tower (simulated)', timezone: 'Asia/Shanghai' });
     expect(config.links.map((l) => [l.id, l.type === 'modbus-tcp' ? l.port : null])).toEqual([

@@ -57,10 +57,10 @@ describe('work-order lines', () => {
   };
 
   it('writes each event with the status after it, and the repair figures on completion', () => {
-    expect(workOrderEventLine(order, { seq: 9, orderId: 7, kind: 'complete', from: 'in-progress', to: 'completed', by: 'li.wei', ts: T0 + 90 * 60_000 })).toBe(
-      `work_order,asset=elevator-2,event=complete,priority=critical,site=tower,type=corrective number="WO-000007",status="completed",by="li.wei",occurrences=2,repair_minutes=90,response_minutes=25,late=1 ${T0 + 90 * 60_000}`,
+    expect(workOrderEventLine(order, { seq: 9, orderId: 7, kind: 'complete', from: 'in-progress', to: 'completed', by: 'li.wei', ts: T0 + 90 * 60_000 }, 'elevator')).toBe(
+      `work_order,asset=elevator-2,equipment=elevator,event=complete,number=WO-000007,priority=critical,site=tower,type=corrective status="completed",by="li.wei",occurrences=2,repair_minutes=90,response_minutes=25,late=1 ${T0 + 90 * 60_000}`,
     );
     const created = workOrderEventLine({ ...order, status: 'open', completedAt: undefined, arrivedAt: undefined }, { seq: 1, orderId: 7, kind: 'created', to: 'open', by: 'alarm', ts: T0 });
-    expect(created).toBe(`work_order,asset=elevator-2,event=created,priority=critical,site=tower,type=corrective number="WO-000007",status="open",by="alarm",occurrences=2 ${T0}`);
+    expect(created).toBe(`work_order,asset=elevator-2,event=created,number=WO-000007,priority=critical,site=tower,type=corrective status="open",by="alarm",occurrences=2 ${T0}`);
   });
 });
