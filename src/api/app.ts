@@ -13,6 +13,10 @@ import { ruleRoutes, type RuleReloadEndpoint } from './routes/rules.js';
 import type { CmmsInbound } from '../workorders/cmms/inbound.js';
 import type { CmmsOutbound } from '../workorders/cmms/outbound.js';
 import { cmmsRoutes } from './routes/cmms.js';
+import type { BacktestReport } from '../backtest/backtest.js';
+import type { BacktestRequest } from '../gateway/backtest-endpoint.js';
+import { backtestRoutes } from './routes/backtest.js';
+import { maintenanceRoutes, type MaintenanceRouteOptions } from './routes/maintenance.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { workOrderRoutes } from './routes/work-orders.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -37,6 +41,10 @@ export interface AppOptions {
   notifier?: AlarmNotifier;
   /** The CMMS hand-off, when configured. */
   cmms?: { inbound?: CmmsInbound | undefined; outbound?: CmmsOutbound | undefined };
+  /** SLA clocks, planned maintenance and reports. */
+  maintenance?: Omit<MaintenanceRouteOptions, 'auth' | 'now'>;
+  /** Back-tests of candidate rules (the gateway runs from a site file). */
+  backtest?: (request: BacktestRequest) => Promise<BacktestReport>;
   /** Rule reload (the gateway runs from a site file). */
   rules?: RuleReloadEndpoint;
   /** The gateway's clock (queries that default to "now"). */
@@ -91,6 +99,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.ackLinks) ackRoutes(app, options.ackLinks);
   if (options.notifier) notificationRoutes(app, options.notifier, auth, now);
   if (options.rules) ruleRoutes(app, options.rules, auth);
+  if (options.backtest) backtestRoutes(app, options.backtest, auth);
+  if (options.maintenance) maintenanceRoutes(app, { ...options.maintenance, auth, now });
   if (options.cmms && (options.cmms.inbound || options.cmms.outbound)) cmmsRoutes(app, { ...options.cmms, auth });
   if (options.metrics) metricsRoutes(app, options.metrics);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -151,6 +151,8 @@ export class Gateway {
       clock: options.clock,
       logger: options.logger,
       version: packageVersion(),
+      onSlaAlarm: (event) => this.handleAlarm(event),
+      chatter: { cycles: this.alarmSettings.chatter.cycles, windowMs: this.alarmSettings.chatter.windowSeconds * 1000 },
     });
     this.recorder = createSampleRecorder(options.config.recording, { clock: options.clock, logger: options.logger.child({ module: 'recording' }) });
     this.alarmWorkOrders = new AlarmWorkOrders({

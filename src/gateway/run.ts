@@ -73,7 +73,13 @@ export async function runGatewayCli(options: RunOptions): Promise<void> {
   const reloader = options.configPath === undefined ? undefined : new ConfigReloader(options.configPath, gateway, clock, logger.child({ module: 'reload' }));
   reloader?.watch();
   if (reloader) process.on('SIGHUP', () => reloader.reload('SIGHUP'));
-  const app = await buildGatewayApp(gateway, { logger, version: options.version, metrics, ...(reloader ? { reloader } : {}) });
+  const app = await buildGatewayApp(gateway, {
+    logger,
+    version: options.version,
+    metrics,
+    ...(reloader ? { reloader } : {}),
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+  });
   const host = options.httpHost ?? config.http.host;
   const port = options.httpPort ?? config.http.port;
   await app.listen({ host, port });

@@ -3,7 +3,9 @@ import { MIGRATIONS as ALARM_MIGRATIONS, type Migration } from '../alarms/lifecy
 import { NOTIFY_MIGRATIONS } from '../alarms/notify/migrations.js';
 import { MAINTENANCE_MIGRATIONS } from '../maintenance/migrations.js';
 import { CMMS_MIGRATIONS } from '../workorders/cmms/migrations.js';
+import { REPORT_MIGRATIONS } from '../reports/delivery-store.js';
 import { WORK_ORDER_MIGRATIONS } from '../workorders/migrations.js';
+import { SLA_MIGRATIONS } from '../workorders/sla-store.js';
 
 /**
  * Every part of the gateway that keeps state in its one SQLite database brings its own migrations; the
@@ -16,4 +18,6 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
   ...WORK_ORDER_MIGRATIONS,
   ...MAINTENANCE_MIGRATIONS,
   ...CMMS_MIGRATIONS,
+  ...SLA_MIGRATIONS,
+  ...REPORT_MIGRATIONS,
 ];
