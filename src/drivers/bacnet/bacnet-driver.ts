@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import { DriverOutput, noteProblem } from '../driver-output.js';
 import type { BacnetLinkConfig } from '../../config/bacnet-schema.js';
 import type { DeviceConfig } from '../../config/schema.js';
 import type { PointValue, Sample } from '../../points/sample.js';
 import type { BacnetProfile } from '../../profiles/types.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
-import type { DeviceHealth, DeviceState, DeviceStatusEvent, Driver, DriverContext, LinkHealth, LinkState } from '../driver.js';
+import type { DeviceHealth, DeviceState, Driver, DriverContext, LinkHealth, LinkState } from '../driver.js';
 import { CircuitBreaker } from '../modbus/backoff.js';
 import { SerialQueue } from '../modbus/serial-queue.js';
 import { OBJ, PROP } from './codes.js';
@@ -83,6 +84,7 @@ export class BacnetDriver implements Driver {
   private readonly clock: Clock;
   private readonly context: DriverContext;
   private readonly log: Logger;
+  private readonly output: DriverOutput;
   readonly client: BacnetLinkClient;
   private readonly cov: CovManager;
   private readonly devices: BacnetDeviceRuntime[];
@@ -101,6 +103,7 @@ export class BacnetDriver implements Driver {
     this.context = options.context;
     this.clock = options.context.clock;
     this.log = options.context.logger.child({ module: 'bacnet', link: options.link.id });
+    this.output = new DriverOutput(options.context, this.log, () => this.stopped);
     this.client = new BacnetLinkClient({
       interface: options.link.interface,
       port: options.link.port,
@@ -123,7 +126,7 @@ export class BacnetDriver implements Driver {
       logger: this.log,
       client: this.client,
       devices: this.devices,
-      emitSamples: (samples) => this.emitSamples(samples),
+      emitSamples: (samples) => this.output.samples(samples),
     });
     this.client.eventListener = (n) => this.receiveEvent(n);
     this.client.onIAm((iAm) => {
@@ -329,7 +332,7 @@ export class BacnetDriver implements Driver {
         if (result === undefined) continue;
         const include = (p: ObjectRuntime['points'][number]) => this.cov.includeInPoll(object, p, verify);
         const read = samplesFromRead(device.id, object, result, ts, include);
-        for (const [key, problem] of read.problems) this.noteProblem(device, key, problem);
+        for (const [key, problem] of read.problems) noteProblem(device.problems, this.log, device.id, key, problem);
         this.cov.verify(device, object, read.samples);
         samples.push(...read.samples);
       }
@@ -476,10 +479,10 @@ export class BacnetDriver implements Driver {
       device.breaker.recordSuccess();
       for (const s of outcome.samples) if (s.quality === 'good' && s.value !== null) device.lastGood.set(s.point, s.value);
       const degraded = outcome.failure !== undefined || outcome.samples.some((s) => s.quality === 'bad' && s.error?.startsWith(`device ${device.id}:`));
-      if (outcome.failure) this.noteProblem(device, 'poll', outcome.failure.message);
-      else this.noteProblem(device, 'poll', undefined);
+      if (outcome.failure) noteProblem(device.problems, this.log, device.id, 'poll', outcome.failure.message);
+      else noteProblem(device.problems, this.log, device.id, 'poll', undefined);
       this.setState(device, degraded ? 'degraded' : 'online', now);
-      this.emitSamples(outcome.samples);
+      this.output.samples(outcome.samples);
       return;
     }
     device.breaker.recordFailure();
@@ -488,7 +491,7 @@ export class BacnetDriver implements Driver {
     if (wasReachable) {
       this.cov.deviceLost(device);
       const error = `device not answering: ${outcome.failure?.message ?? 'no answer'}`;
-      this.emitSamples(device.objects.flatMap((o) => o.points.map((p): Sample => ({ point: p.id, value: device.lastGood.get(p.id) ?? null, ts: now, quality: 'stale', error }))));
+      this.output.samples(device.objects.flatMap((o) => o.points.map((p): Sample => ({ point: p.id, value: device.lastGood.get(p.id) ?? null, ts: now, quality: 'stale', error }))));
     }
   }
 
@@ -507,7 +510,7 @@ export class BacnetDriver implements Driver {
     if (event === undefined) return;
     this.log.info({ device: device.id, alarm: event.alarmId, type: event.type, toState: n.toState, priority: n.priority }, 'device event notification');
     try {
-      this.context.onDeviceAlarms([event]);
+      this.output.alarms([event]);
     } catch (err) {
       this.log.error({ err }, 'onDeviceAlarms listener threw');
     }
@@ -523,43 +526,14 @@ export class BacnetDriver implements Driver {
     if (previous !== 'unknown' && wasReachable === reachable) return;
     if (reachable) {
       this.log.info({ device: device.id }, previous === 'offline' ? 'device answering again' : 'device answering');
-      this.emitStatus({ device: device.id, online: true, ts: now });
+      this.output.status({ device: device.id, online: true, ts: now });
     } else {
       const message = error ?? 'not answering';
       this.log.warn({ device: device.id, err: message }, 'device not answering');
-      this.emitStatus({ device: device.id, online: false, ts: now, error: message });
+      this.output.status({ device: device.id, online: false, ts: now, error: message });
     }
   }
 
-  private noteProblem(device: BacnetDeviceRuntime, key: string, message: string | undefined): void {
-    const previous = device.problems.get(key);
-    if (previous === message) return;
-    if (message === undefined) {
-      device.problems.delete(key);
-      this.log.info({ device: device.id, what: key }, 'read problem cleared');
-    } else {
-      device.problems.set(key, message);
-      this.log.warn({ device: device.id, what: key, err: message }, 'read problem');
-    }
-  }
-
-  private emitSamples(samples: Sample[]): void {
-    if (samples.length === 0 || this.stopped) return;
-    try {
-      this.context.onSamples(samples);
-    } catch (err) {
-      this.log.error({ err }, 'onSamples listener threw');
-    }
-  }
-
-  private emitStatus(status: DeviceStatusEvent): void {
-    if (this.stopped) return;
-    try {
-      this.context.onDeviceStatus(status);
-    } catch (err) {
-      this.log.error({ err }, 'onDeviceStatus listener threw');
-    }
-  }
 }
 
 /** `10.0.0.5:47808` and `10.0.0.5` are one device: the library writes the default port without `:port`. */

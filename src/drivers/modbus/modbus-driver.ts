@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import { DriverOutput, noteProblem } from '../driver-output.js';
 import type { DeviceConfig } from '../../config/schema.js';
 import { pointId, type PointValue, type Sample } from '../../points/sample.js';
 import { isBitTable, registerCount, type ModbusProfile, type ModbusPointDef } from '../../profiles/types.js';
 import type { Clock, TimerHandle } from '../../time/clock.js';
-import type { DeviceHealth, DeviceState, DeviceStatusEvent, Driver, DriverContext, LinkHealth, LinkState } from '../driver.js';
+import type { DeviceHealth, DeviceState, Driver, DriverContext, LinkHealth, LinkState } from '../driver.js';
 import { CircuitBreaker } from './backoff.js';
 import { decodeBit, decodeRegisters } from './codec.js';
 import { ModbusError, connectionError, decodeError, timeoutError, toConnectError, toModbusError, type RequestDescription } from './errors.js';
@@ -84,6 +85,7 @@ export class ModbusDriver implements Driver {
   private readonly clock: Clock;
   private readonly context: DriverContext;
   private readonly log: Logger;
+  private readonly output: DriverOutput;
   private readonly transport: ModbusTransport;
   private readonly queue: SerialQueue;
   private readonly linkBreaker: CircuitBreaker;
@@ -103,6 +105,7 @@ export class ModbusDriver implements Driver {
     this.context = options.context;
     this.clock = options.context.clock;
     this.log = options.context.logger.child({ module: 'modbus', link: options.link.id });
+    this.output = new DriverOutput(options.context, this.log, () => this.stopped);
     this.transport = options.transport ?? new ModbusSerialTransport({ link: options.link, clock: this.clock });
     this.transport.onClose(() => this.linkLost(connectionError(`link closed by ${this.target}`)));
     this.queue = new SerialQueue({ clock: this.clock, interRequestDelayMs: options.link.interRequestDelayMs });
@@ -390,7 +393,7 @@ export class ModbusDriver implements Driver {
       const { block } = outcome;
       if (outcome.ok) {
         answered = true;
-        this.noteProblem(device, blockKey(block), undefined);
+        noteProblem(device.problems, this.log, device.id, blockKey(block), undefined);
         for (const planned of block.points) samples.push(this.sampleOf(device, block, planned, outcome.values, now));
         continue;
       }
@@ -408,13 +411,13 @@ export class ModbusDriver implements Driver {
       device.lastSeen = now;
       device.breaker.recordSuccess();
       // Only a unit that is otherwise answering has block problems; a silent unit is logged once as a whole.
-      for (const { block, error } of failures) this.noteProblem(device, blockKey(block), error.message);
+      for (const { block, error } of failures) noteProblem(device.problems, this.log, device.id, blockKey(block), error.message);
       this.setState(device, failures.length === 0 ? 'online' : 'degraded', now);
     } else {
       device.breaker.recordFailure();
       this.setState(device, 'offline', now, failures.find((f) => f.error.unitUnreachable)?.error);
     }
-    this.emitSamples(samples);
+    this.output.samples(samples);
   }
 
   private sampleOf(device: DeviceRuntime, block: ReadBlock, planned: PlannedPoint, values: ReadValues, now: number): Sample {
@@ -425,11 +428,11 @@ export class ModbusDriver implements Driver {
       value = isBitTable(block.table) ? decodeBit(def, bitAt(values, offset)) : decodeRegisters(def, registersAt(values, offset, registerCount(def.type)));
     } catch (err) {
       const message = `decode failed: ${err instanceof Error ? err.message : String(err)}`;
-      this.noteProblem(device, `point ${def.name}`, message);
+      noteProblem(device.problems, this.log, device.id, `point ${def.name}`, message);
       return badSample(point, now, message);
     }
     const problem = valueProblem(def, value);
-    this.noteProblem(device, `point ${def.name}`, problem);
+    noteProblem(device.problems, this.log, device.id, `point ${def.name}`, problem);
     if (problem !== undefined) return badSample(point, now, problem);
     device.lastGood.set(def.name, value);
     return { point, value, ts: now, quality: 'good' };
@@ -441,7 +444,7 @@ export class ModbusDriver implements Driver {
     if (device.stale || now - device.freshAt < staleAfterPolls * pollIntervalMs) return;
     device.stale = true;
     const error = `no fresh value for ${staleAfterPolls} poll intervals`;
-    this.emitSamples(
+    this.output.samples(
       device.points.map((def) => ({ point: pointId(device.id, def.name), value: device.lastGood.get(def.name) ?? null, ts: now, quality: 'stale', error })),
     );
   }
@@ -457,44 +460,14 @@ export class ModbusDriver implements Driver {
     const fields = { device: device.id, unitId: device.unitId };
     if (reachable) {
       this.log.info(fields, previous === 'offline' ? 'unit answering again' : 'unit answering');
-      this.emitStatus({ device: device.id, online: true, ts: now });
+      this.output.status({ device: device.id, online: true, ts: now });
     } else {
       const message = error?.message ?? 'not answering';
       this.log.warn({ ...fields, err: message, retryAt: device.breaker.nextAttemptAt }, 'unit not answering');
-      this.emitStatus({ device: device.id, online: false, ts: now, error: message });
+      this.output.status({ device: device.id, online: false, ts: now, error: message });
     }
   }
 
-  /** Logs a block's or point's problem when it appears, changes or clears; silent while it persists. */
-  private noteProblem(device: DeviceRuntime, key: string, message: string | undefined): void {
-    const previous = device.problems.get(key);
-    if (previous === message) return;
-    if (message === undefined) {
-      device.problems.delete(key);
-      this.log.info({ device: device.id, what: key }, 'read problem cleared');
-    } else {
-      device.problems.set(key, message);
-      this.log.warn({ device: device.id, what: key, err: message }, 'read problem');
-    }
-  }
-
-  private emitSamples(samples: Sample[]): void {
-    if (samples.length === 0 || this.stopped) return;
-    try {
-      this.context.onSamples(samples);
-    } catch (err) {
-      this.log.error({ err }, 'onSamples listener threw');
-    }
-  }
-
-  private emitStatus(status: DeviceStatusEvent): void {
-    if (this.stopped) return;
-    try {
-      this.context.onDeviceStatus(status);
-    } catch (err) {
-      this.log.error({ err }, 'onDeviceStatus listener threw');
-    }
-  }
 }
 
 function blockKey(block: ReadBlock): string {

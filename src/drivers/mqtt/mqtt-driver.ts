@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import { DriverOutput } from '../driver-output.js';
 import type { MqttLinkConfig } from '../../config/schema.js';
 import type { MqttDeviceEntry } from '../../gateway/device-catalog.js';
 import type { DeviceEvent } from '../../points/device-event.js';
 import type { Sample } from '../../points/sample.js';
 import type { Clock } from '../../time/clock.js';
-import type { DeviceStatusEvent, Driver, DriverContext, LinkHealth } from '../driver.js';
+import type { Driver, DriverContext, LinkHealth } from '../driver.js';
 import { AvailabilityTracker, readStatus } from './availability.js';
 import { DeviceRuntime, type TopicListener } from './device-runtime.js';
 import { decodeEvents } from './event-decoder.js';
@@ -62,6 +63,7 @@ export class MqttDriver implements Driver {
   private readonly clock: Clock;
   private readonly context: DriverContext;
   private readonly log: Logger;
+  private readonly output: DriverOutput;
   private readonly devices: DeviceRuntime[];
   private readonly router = new TopicRouter<TopicListener>();
   private readonly connection: MqttConnection;
@@ -78,13 +80,14 @@ export class MqttDriver implements Driver {
     this.context = options.context;
     this.clock = options.context.clock;
     this.log = options.context.logger.child({ module: 'mqtt', link: options.link.id });
+    this.output = new DriverOutput(options.context, this.log, () => this.stopped);
     this.devices = this.buildDevices(options.devices);
     this.availability = new AvailabilityTracker({
       clock: this.clock,
       logger: this.log,
       devices: this.devices.filter((d) => d.enabled),
-      emitStatus: (status) => this.emitStatus(status),
-      emitSamples: (samples) => this.emitSamples(samples),
+      emitStatus: (status) => this.output.status(status),
+      emitSamples: (samples) => this.output.samples(samples),
       refreshStatus: (filters) => this.connection.refresh(filters),
     });
     this.connection = new MqttConnection({
@@ -190,8 +193,8 @@ export class MqttDriver implements Driver {
       device.noteOutcome(listener.topic.filter, rejection, this.log);
       this.availability.published(device);
     }
-    this.emitSamples(samples);
-    if (events.length > 0 && !this.stopped) this.guard('onEvents', () => this.context.onEvents(events));
+    this.output.samples(samples);
+    this.output.events(events);
   }
 
   /** Decodes one listener's share of a message into samples and events; returns the first problem, if any. */
@@ -228,25 +231,5 @@ export class MqttDriver implements Driver {
     }
     if (listener.heartbeat) this.availability.alive(device);
     return rejection;
-  }
-
-  // ── Output ──────────────────────────────────────────────────────────────────────────────────────────
-
-  private emitSamples(samples: Sample[]): void {
-    if (samples.length === 0 || this.stopped) return;
-    this.guard('onSamples', () => this.context.onSamples(samples));
-  }
-
-  private emitStatus(status: DeviceStatusEvent): void {
-    if (this.stopped) return;
-    this.guard('onDeviceStatus', () => this.context.onDeviceStatus(status));
-  }
-
-  private guard(listener: string, call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      this.log.error({ err }, `${listener} listener threw`);
-    }
   }
 }
