@@ -395,12 +395,15 @@ function demoMaintenance(): NonNullable<SiteConfig['maintenance']> {
   };
 }
 
-/** The office's service levels by priority (a template's own targets win: the trapped passenger's 30 minutes). */
+/**
+ * The office's service levels for repairs, by priority (a template's own targets win: the trapped
+ * passenger's 30 minutes). Planned work has no response clock: it is due by its schedule's due time.
+ */
 const DEMO_SLA = [
-  { priority: 'critical' as const, responseMinutes: 60, resolutionMinutes: 8 * 60 },
-  { priority: 'high' as const, responseMinutes: 4 * 60, resolutionMinutes: 24 * 60 },
-  { priority: 'medium' as const, responseMinutes: 24 * 60, resolutionMinutes: 3 * 24 * 60 },
-  { priority: 'low' as const, resolutionMinutes: 7 * 24 * 60 },
+  { type: 'corrective' as const, priority: 'critical' as const, responseMinutes: 60, resolutionMinutes: 8 * 60 },
+  { type: 'corrective' as const, priority: 'high' as const, responseMinutes: 4 * 60, resolutionMinutes: 24 * 60 },
+  { type: 'corrective' as const, priority: 'medium' as const, responseMinutes: 24 * 60, resolutionMinutes: 3 * 24 * 60 },
+  { type: 'corrective' as const, priority: 'low' as const, resolutionMinutes: 7 * 24 * 60 },
 ];
 
 /** What the demo office does with alarms: the orders its alarms open, and who gets them. */
@@ -416,12 +419,16 @@ function demoWorkOrderTemplates(): WorkOrderTemplate[] {
     },
     {
       id: 'elevator-fault', type: 'corrective', title: 'Elevator fault: {deviceName}: {message}',
-      match: { equipment: ['elevator'], priorities: ['critical', 'high'] }, responseMinutes: 120, resolutionMinutes: 24 * 60,
+      // Faults that need the lift company; the alarm button is a call for help, answered by the rescue.
+      match: { equipment: ['elevator'], rules: ['leveling_error', 'safety_circuit_open', 'drive_fault', 'unsafe_movement', 'power_loss', 'comm_loss'] },
+      responseMinutes: 120, resolutionMinutes: 24 * 60,
       assign: { contractor: 'Lift contractor (24 h line)' }, checklist: [], ...whileWorking,
     },
     {
       id: 'pump-repair', type: 'corrective', title: 'Pump: {deviceName}: {message}',
-      match: { equipment: ['pump'], priorities: ['critical', 'high'] }, responseMinutes: 60, resolutionMinutes: 8 * 60,
+      // Not fire_pump_running: the weekly test run is not a fault (its inspection order holds the evidence).
+      match: { equipment: ['pump'], rules: ['fault', 'motor_temperature_high', 'comm_loss', 'jockey_not_keeping_up', 'pit_level_high', 'fire_main_pressure_low', 'break_tank_level_low', 'fire_tank_level_low'] },
+      responseMinutes: 60, resolutionMinutes: 8 * 60,
       assign: { assignee: 'plant-room technician' }, checklist: [], ...whileWorking,
     },
     {

@@ -10,6 +10,8 @@ import { createLogger } from './log.js';
 import { runReportCommand } from './reports/report-command.js';
 import { REPORT_FORMATS, type ReportFormat } from './reports/render.js';
 import { SystemClock } from './time/clock.js';
+import { runMonthCommand } from './simulate/month-command.js';
+import { SimulateMonthError } from './simulate/month.js';
 import { packageVersion } from './version.js';
 import { demoConfigYaml } from '../simulator/demo-config-yaml.js';
 import { DEFAULT_BASE_PORT, runSimulatorCli } from '../simulator/main.js';
@@ -73,8 +75,25 @@ program
   .option('--scenario <name[:device]>', 'start a fault scenario (repeatable)', collect, [])
   .option('--mqtt-url <url>', 'publish the doors to this broker instead of starting one')
   .option('--mqtt-port <n>', 'port of the broker the simulator starts when no --mqtt-url is given; 0 = any free port', integer(0, 65535), 1883)
+  .option('--days <n>', 'instead: run the scripted month of faults and planned work on a virtual clock for N days and print its report', integer(1, 366))
+  .option('--from <date>', 'with --days: first day, YYYY-MM-DD in the site time zone (default 2026-11-01, the script’s month)')
+  .addOption(new Option('--format <format>', 'with --days: report format').choices([...REPORT_FORMATS]).default('md'))
+  .option('--out <file>', 'with --days: write the report to this file instead of stdout')
   .action(
-    async (opts: { seed: number; host: string; basePort: number; controlPort: number; scenario: string[]; mqttUrl?: string; mqttPort: number }) => {
+    async (opts: {
+      seed: number; host: string; basePort: number; controlPort: number; scenario: string[]; mqttUrl?: string; mqttPort: number;
+      days?: number; from?: string; format: ReportFormat; out?: string;
+    }) => {
+      if (opts.days !== undefined) {
+        try {
+          await runMonthCommand({ days: opts.days, from: opts.from, seed: opts.seed, format: opts.format, out: opts.out, logger: createLogger({ level: 'error' }) });
+        } catch (err) {
+          if (!(err instanceof SimulateMonthError)) throw err;
+          console.error(err.message);
+          process.exitCode = 1;
+        }
+        return;
+      }
       await runSimulatorCli({
         seed: opts.seed,
         host: opts.host,

@@ -457,6 +457,14 @@ export class Gateway {
     this.events.emit('alarm', event);
   }
 
+  /**
+   * Hands the gateway samples from a source outside its drivers (a simulation on the virtual clock, a
+   * replay): they take exactly the path a driver's samples take (point table, rules, maintenance, telemetry).
+   */
+  ingest(samples: Sample[]): void {
+    this.driverContext.onSamples(samples);
+  }
+
   /** URL of the embedded broker, when one runs (the demo's simulated doors publish to it). */
   embeddedBrokerUrl(): string | undefined {
     return this.broker?.url;

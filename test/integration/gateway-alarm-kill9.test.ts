@@ -123,7 +123,7 @@ describe('gateway kill -9 drill: alarms, pushes, escalations and work orders', (
     const before = await alarm();
     expect(before?.state).toBe('unack-active');
     const raisedAt = before?.raisedAt ?? 0;
-    expect((await (await fetch(`http://127.0.0.1:${apiPort}/work-orders?asset=elevator-2`)).json()) as unknown[]).toHaveLength(1);
+    expect((await (await fetch(`http://127.0.0.1:${apiPort}/work-orders?asset=elevator-2&type=corrective`)).json()) as unknown[]).toHaveLength(1);
 
     // Killed 25 s into the one-minute wait: an escalation timer started afresh at the restart would fire at
     // about raise + 85 s, well past the bound below.
@@ -138,8 +138,8 @@ describe('gateway kill -9 drill: alarms, pushes, escalations and work orders', (
     // The restarted gateway sees the passenger still trapped: the same episode, not a new one.
     await sleep(3_000);
     expect(pushesTo('li'), 'the first level is not pushed again').toHaveLength(1);
-    const orders = (await (await fetch(`http://127.0.0.1:${apiPort}/work-orders?asset=elevator-2`)).json()) as Array<{ occurrences: number }>;
-    expect(orders, 'no second work order for the same fault').toMatchObject([{ occurrences: 1 }]);
+    const orders = (await (await fetch(`http://127.0.0.1:${apiPort}/work-orders?asset=elevator-2&type=corrective`)).json()) as Array<{ occurrences: number }>;
+    expect(orders, `no second work order for the same fault: ${JSON.stringify(await (await fetch(`http://127.0.0.1:${apiPort}/work-orders`)).json())}`).toMatchObject([{ occurrences: 1 }]);
 
     // Level 2 is due one minute after the raise. A restart that lost the escalation step would either never
     // send it or send it a full minute after the restart.
