@@ -15,11 +15,15 @@ export interface LoadedRuleFile {
   /** As shown in messages (relative to the site file's directory when given so). */
   name: string;
   rules: RuleEntry[];
+  maintenance?: RuleFile['maintenance'];
   doc: Document;
   counter: LineCounter;
 }
 
-/** Where a rule merged into a device came from: `devices.<i>.<section>.<j>` → file and path in it. */
+/**
+ * Where a merged rule came from: `devices.<i>.<section>.<j>` (alarm rules) or `maintenance.<section>.<k>`
+ * (schedules, evidence) → file and path in it.
+ */
 export type RuleProvenance = Map<string, { file: LoadedRuleFile; segments: Array<string | number> }>;
 
 let compiled: ValidateFunction | undefined;
@@ -76,7 +80,10 @@ export function loadRuleFiles(
     const data = substituteEnv(raw, env, at);
     const validate = validator();
     if (!validate(data)) for (const { segments, message } of schemaIssues(validate.errors ?? [])) at(segments, message);
-    if (issues.length === before) loaded.push({ name, rules: (data as RuleFile).rules, doc, counter });
+    if (issues.length === before) {
+      const file = data as RuleFile;
+      loaded.push({ name, rules: file.rules, ...(file.maintenance !== undefined ? { maintenance: file.maintenance } : {}), doc, counter });
+    }
   }
   return { files: loaded, issues };
 }
@@ -121,15 +128,39 @@ export function applyRuleFiles(config: SiteConfig, files: readonly LoadedRuleFil
     merged.disableAlarms = [...new Set(disable)];
     return merged;
   });
-  return { config: { ...config, devices }, provenance };
+  const maintenance = mergeMaintenance(config, files, provenance);
+  return { config: { ...config, devices, ...(maintenance !== undefined ? { maintenance } : {}) }, provenance };
+}
+
+/** The site's maintenance schedules and evidence rules, then the rule files', in file order. */
+function mergeMaintenance(config: SiteConfig, files: readonly LoadedRuleFile[], provenance: RuleProvenance): SiteConfig['maintenance'] {
+  const withRules = files.filter((f) => f.maintenance !== undefined);
+  if (withRules.length === 0) return config.maintenance;
+  const base = config.maintenance ?? { schedules: [], builtIn: [], evidence: [] };
+  const merged = { ...base, schedules: [...base.schedules], evidence: [...base.evidence] };
+  for (const file of withRules) {
+    for (const section of ['schedules', 'evidence'] as const) {
+      (file.maintenance?.[section] ?? []).forEach((item, m) => {
+        provenance.set(`maintenance.${section}.${merged[section].length}`, { file, segments: ['maintenance', section, m] });
+        (merged[section] as unknown[]).push(item);
+      });
+    }
+  }
+  return merged;
 }
 
 /** Re-points an issue found on the merged config at the rule file a rule came from; undefined when it did not. */
 export function ruleFileIssue(provenance: RuleProvenance, segments: ReadonlyArray<string | number>, message: string): ConfigIssue | undefined {
-  if (segments[0] !== 'devices' || typeof segments[1] !== 'number' || typeof segments[2] !== 'string' || typeof segments[3] !== 'number') return undefined;
-  const from = provenance.get(`${segments[1]}.${segments[2]}.${segments[3]}`);
-  if (from === undefined) return undefined;
-  const inFile = [...from.segments, ...segments.slice(4)];
+  const [a, b, c, d] = segments;
+  const found =
+    a === 'devices' && typeof b === 'number' && typeof c === 'string' && typeof d === 'number'
+      ? { key: `${b}.${c}.${d}`, rest: segments.slice(4) }
+      : a === 'maintenance' && typeof b === 'string' && typeof c === 'number'
+        ? { key: `maintenance.${b}.${c}`, rest: segments.slice(3) }
+        : undefined;
+  const from = found === undefined ? undefined : provenance.get(found.key);
+  if (from === undefined || found === undefined) return undefined;
+  const inFile = [...from.segments, ...found.rest];
   return { file: from.file.name, line: lineOf(from.file.doc, from.file.counter, inFile), path: formatPath(inFile), message };
 }
 

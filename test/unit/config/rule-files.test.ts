@@ -111,6 +111,29 @@ rules:
     expect(text.filter((t) => t.includes('"stuck" can never clear'))).toHaveLength(2);
   });
 
+  it('adds maintenance schedules from rule files, and reports a bad one at its line', () => {
+    write('rules/maintenance.yaml', `rules: []
+maintenance:
+  schedules:
+    - { id: pump-service, kind: meter, meter: { point: run_hours, every: 2000 }, assets: { equipment: [pump] }, title: "{deviceName}: 2,000-hour service" }
+`);
+    write('site.yaml', SITE(['rules']));
+    const config = loadConfigFile(join(dir, 'site.yaml'));
+    expect(config.maintenance?.schedules.map((m) => m.id)).toEqual(['pump-service']);
+    write('rules/maintenance.yaml', `rules: []
+maintenance:
+  schedules:
+    - { id: sump-check, kind: calendar, cron: "0 61 * * *", assets: { devices: [pump-2] }, title: Sump check }
+`);
+    try {
+      loadConfigFile(join(dir, 'site.yaml'));
+      expect.unreachable();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      expect(err.issues.map(formatIssue)).toEqual([expect.stringMatching(/^rules\/maintenance\.yaml:4 maintenance\.schedules\[0\]\.cron: does not parse: .*hour 61/) as unknown]);
+    }
+  });
+
   it('`rules check` works on rule files alone (against the built-in profiles) and against a site', () => {
     write('rules/lifts.yaml', `rules:
   - for: { type: elevator }
