@@ -47,6 +47,12 @@ export const WorkOrderTemplateSchema = Type.Object(
       default: true,
       description: 'While the order is in progress, the asset’s alarms are out of service (never fire or life-safety alarms), back when it is completed',
     }),
+    autoCloseAfterNormalMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Close the order by itself when its alarm has been back to normal this long and nobody has started work (otherwise a technician confirms the repair)',
+      }),
+    ),
     outOfServiceMaxHours: Type.Integer({ minimum: 1, default: 12, description: 'The longest those alarms stay out of service, even if the order is never completed' }),
   },
   { additionalProperties: false },

@@ -282,6 +282,7 @@ export class Gateway {
     this.rules.stop();
     await this.notifier?.stop();
     await this.workOrderParts.stop();
+    this.alarmWorkOrders.stop();
     await this.recorder?.close();
     this.alarmService.stop();
     await this.telemetry.stop();

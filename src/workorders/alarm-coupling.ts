@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { EquipmentType } from '../profiles/types.js';
 import type { CompiledAlarmDefinition } from '../rules/alarm-definition.js';
 import type { Clock } from '../time/clock.js';
+import { AutoCloseOnNormal } from './auto-close.js';
 import type { WorkOrderService } from './service.js';
 import type { WorkOrder, WorkOrderEvent } from './types.js';
 
@@ -44,13 +45,27 @@ export class AlarmWorkOrders {
   private opened = 0;
   private appended = 0;
 
+  private readonly autoClose: AutoCloseOnNormal;
+
   constructor(private readonly options: AlarmWorkOrdersOptions) {
     this.templateById = new Map(options.templates.map((t) => [t.id, t]));
+    this.autoClose = new AutoCloseOnNormal({ orders: options.orders, alarms: options.alarms, templateFor: (id) => this.templateFor(id), clock: options.clock, logger: options.logger });
+  }
+
+  stop(): void {
+    this.autoClose.stop();
   }
 
   start(): void {
-    this.options.alarms.subscribe((t) => this.onTransition(t));
-    this.options.orders.subscribe((order, event) => this.onOrderEvent(order, event));
+    this.options.alarms.subscribe((t) => {
+      this.onTransition(t);
+      this.autoClose.onTransition(t);
+    });
+    this.options.orders.subscribe((order, event) => {
+      this.onOrderEvent(order, event);
+      this.autoClose.onOrderEvent(order, event);
+    });
+    this.autoClose.start();
     for (const snapshot of this.options.alarms.list()) {
       if (snapshot.state === 'unack-active' || snapshot.state === 'ack-active') this.openFor(snapshot.alarmId);
     }

@@ -44,7 +44,7 @@ const TEMPLATES: WorkOrderTemplate[] = [
     outOfServiceWhileWorking: true,
     outOfServiceMaxHours: 4,
   },
-  { id: 'pump-repair', type: 'corrective', checklist: [], outOfServiceWhileWorking: true, outOfServiceMaxHours: 12 },
+  { id: 'pump-repair', type: 'corrective', checklist: [], outOfServiceWhileWorking: true, outOfServiceMaxHours: 12, autoCloseAfterNormalMinutes: 30 },
 ];
 
 describe('alarms open work orders; work in progress takes alarms out of service', () => {
@@ -160,5 +160,35 @@ describe('alarms open work orders; work in progress takes alarms out of service'
     boot();
     expect(orders.list()).toMatchObject([{ asset: 'pump-1', occurrences: 1 }]);
     expect(orders.events(orders.list()[0]?.id ?? 0).map((e) => e.kind)).toEqual(['created']);
+  });
+
+  it('closes an order by itself when the template says so and its alarm stays back to normal with no work started', async () => {
+    const first = boot();
+    const pumpAlarm = 'pump-1:discharge_pressure_low';
+    alarms.onAlarmEvent(event('raise', pumpAlarm));
+    await clock.advance(5 * 60_000);
+    alarms.onAlarmEvent(event('clear', pumpAlarm));
+    await clock.advance(29 * 60_000);
+    expect(orders.list({ asset: 'pump-1' })[0]?.status).toBe('open');
+    // Back before the half hour: the same order takes it, and the clock starts again at the next clear.
+    alarms.onAlarmEvent(event('raise', pumpAlarm));
+    await clock.advance(2 * 60_000);
+    alarms.onAlarmEvent(event('clear', pumpAlarm));
+    await clock.advance(20 * 60_000);
+    // A restart in between: the timer is rebuilt from the last clear in the audit log.
+    first.stop();
+    alarms.stop();
+    boot();
+    await clock.advance(9 * 60_000);
+    expect(orders.list({ asset: 'pump-1' })[0]?.status).toBe('open');
+    await clock.advance(60_000);
+    const [order] = orders.list({ asset: 'pump-1' });
+    expect(order).toMatchObject({ status: 'cancelled', occurrences: 2 });
+    expect(orders.events(order?.id ?? 0).at(-1)).toMatchObject({ kind: 'cancel', by: 'facility-gw', comment: expect.stringMatching(/Back to normal for 30 min/) as unknown });
+    // An order whose work has started is never closed this way; the elevator's template has no such option.
+    alarms.onAlarmEvent(event('raise', 'elevator-2:fault_trapped'));
+    alarms.onAlarmEvent(event('clear', 'elevator-2:fault_trapped'));
+    await clock.advance(24 * 3_600_000);
+    expect(orders.list({ asset: 'elevator-2' })[0]?.status).toBe('assigned');
   });
 });
