@@ -9,7 +9,7 @@ import { PROP } from './codes.js';
 import { isCovCarried, type ObjectRuntime, type PointRuntime } from './device-model.js';
 import { isServiceUnsupported, toBacnetError } from './errors.js';
 import type { BacnetLinkClient, CovNotification } from './link-client.js';
-import { decodePointValue, decodeStatusFlags, qualityOf } from './values.js';
+import { decodePointValue, namedState, decodeStatusFlags, qualityOf } from './values.js';
 
 /** A subscription is renewed when this share of its lifetime has run. */
 const RENEW_AT_SHARE = 0.75;
@@ -231,7 +231,7 @@ export class CovManager {
     for (const point of object.points) {
       if (point.property !== PROP.PRESENT_VALUE || point.def.cov === false) continue;
       try {
-        const value = decodePointValue(object.type, 'present-value', pv.value);
+        const value = namedState(point.def, decodePointValue(object.type, 'present-value', pv.value));
         object.cov.lastNotified = value;
         if (verdict.quality === 'good') device.lastGood.set(point.id, value);
         samples.push(verdict.reason === undefined ? { point: point.id, value, ts: now, quality: verdict.quality } : { point: point.id, value, ts: now, quality: verdict.quality, error: verdict.reason });

@@ -4,7 +4,7 @@ import type { BacnetObjectType, BacnetPointDef, BacnetProfile } from '../../prof
 import { PROP } from './codes.js';
 import { objectKey, objectLabel, objectTypeNumber, propertyNumber } from './objects.js';
 import type { ReadItem } from './rpm-planner.js';
-import { decodePointValue, decodeReliability, decodeStatusFlags, qualityOf, type AppValue, type StatusFlagsValue } from './values.js';
+import { decodePointValue, namedState, decodeReliability, decodeStatusFlags, qualityOf, type AppValue, type StatusFlagsValue } from './values.js';
 
 /**
  * The objects and points of one configured BACnet device, and how one object's read turns into samples.
@@ -142,7 +142,7 @@ export function samplesFromRead(deviceId: string, object: ObjectRuntime, result:
     const raw = result.values.get(point.property);
     try {
       if (raw === undefined) throw new Error('missing from the reply');
-      const value = decodePointValue(object.type, point.def.property ?? 'present-value', raw);
+      const value = namedState(point.def, decodePointValue(object.type, point.def.property ?? 'present-value', raw));
       problems.set(key, undefined);
       samples.push(verdict.reason === undefined ? { point: point.id, value, ts, quality: verdict.quality } : { point: point.id, value, ts, quality: verdict.quality, error: verdict.reason });
     } catch (err) {

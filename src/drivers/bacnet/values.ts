@@ -3,7 +3,7 @@ import { TAG } from './codes.js';
 
 const NO_FAULT_DETECTED: number = Reliability.NO_FAULT_DETECTED;
 import type { PointValue, Quality } from '../../points/sample.js';
-import type { BacnetObjectType, BacnetPointProperty } from '../../profiles/types.js';
+import type { BacnetObjectType, BacnetPointProperty, PointDefBase } from '../../profiles/types.js';
 import { isBinaryType, isLifeSafetyType } from './objects.js';
 
 /**
@@ -109,4 +109,14 @@ export function qualityOf(flags: StatusFlagsValue | undefined, reliability: numb
   if (flags?.outOfService) return { quality: 'uncertain', reason: 'out of service' };
   if (flags?.overridden) return { quality: 'uncertain', reason: 'overridden' };
   return { quality: 'good' };
+}
+
+/**
+ * An enum point's value as every driver delivers it: the state's name from the profile (`passenger_trapped`,
+ * `alarm`), `unknown_<n>` for a number the profile does not name — as the Modbus driver does, so that one
+ * measurement's field keeps one type whichever protocol a device speaks, and rules compare names.
+ */
+export function namedState(def: Pick<PointDefBase, 'kind' | 'states'>, value: PointValue): PointValue {
+  if (def.kind !== 'enum' || typeof value !== 'number' || !Number.isInteger(value)) return value;
+  return def.states?.[value] ?? `unknown_${value}`;
 }

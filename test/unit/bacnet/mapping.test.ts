@@ -7,7 +7,7 @@ import type { EventNotification } from '../../../src/drivers/bacnet/link-client.
 import { snakeCase } from '../../../src/drivers/bacnet/profile-skeleton.js';
 import { estimateReplyBytes, planBatches, replyBudget, shrinkBudget, type ReadItem } from '../../../src/drivers/bacnet/rpm-planner.js';
 import { unitString } from '../../../src/drivers/bacnet/units.js';
-import { decodePointValue, decodeStatusFlags, qualityOf } from '../../../src/drivers/bacnet/values.js';
+import { decodePointValue, decodeStatusFlags, namedState, qualityOf } from '../../../src/drivers/bacnet/values.js';
 
 const item = (i: number, properties = 3): ReadItem => ({ key: `av_${i}`, objectType: 2, instance: i, properties: Array.from({ length: properties }, (_, k) => 85 + k) });
 
@@ -150,5 +150,13 @@ describe('discovery helpers', () => {
     expect([62, 55, 135, 3, 27, 98, 71, 161].map(unitString)).toEqual(['degC', 'bar', 'm3/h', 'A', 'Hz', '%', 'h', 'mm/s']);
     expect(unitString(95)).toBeUndefined();
     expect(unitString(9999)).toBe('bacnet-unit-9999');
+  });
+
+  it('names enum states as the Modbus driver does, so a measurement keeps one field type', () => {
+    const fault = { kind: 'enum' as const, states: { 1: 'none', 2: 'passenger_trapped' } };
+    expect(namedState(fault, 2)).toBe('passenger_trapped');
+    expect(namedState(fault, 9)).toBe('unknown_9');
+    expect(namedState({ kind: 'analog' }, 2)).toBe(2);
+    expect(namedState({ kind: 'binary' }, true)).toBe(true);
   });
 });
