@@ -36,9 +36,45 @@ export interface EventAnnotations {
   rationale?: AlarmRationale;
 }
 
-/** The annotation fields of an event, without allocating when there is no rationale. */
-export function annotate(event: AlarmEvent, spec: EventAnnotations): AlarmEvent {
-  event.lifeSafety = spec.lifeSafety;
+/** The fields of a compiled rule that every event it emits repeats. */
+export interface EventSpec extends EventAnnotations {
+  alarmId: string;
+  device: string;
+  rule: string;
+  priority: AlarmPriority;
+  message: string;
+  /** Rules on one point (thresholds, states, rates) name it. */
+  point?: string;
+}
+
+/** What a rule saw when it raised or cleared: the value it judged, its quality and the limit. */
+export type EventReading = Partial<Pick<AlarmEvent, 'value' | 'quality' | 'limit'>>;
+
+/** The raise or clear event of a rule: one builder for every kind, so their events cannot differ in shape. */
+export function ruleEvent(
+  type: AlarmEvent['type'],
+  spec: EventSpec,
+  site: string,
+  kind: AlarmKind,
+  conditionSince: number,
+  now: number,
+  reading: EventReading = {},
+): AlarmEvent {
+  const event: AlarmEvent = {
+    type,
+    alarmId: spec.alarmId,
+    site,
+    device: spec.device,
+    rule: spec.rule,
+    kind,
+    priority: spec.priority,
+    message: spec.message,
+    conditionSince,
+    ts: now,
+    lifeSafety: spec.lifeSafety,
+    ...reading,
+  };
+  if (spec.point !== undefined) event.point = spec.point;
   if (spec.rationale !== undefined) event.rationale = spec.rationale;
   return event;
 }

@@ -1,7 +1,7 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { DeviceStatusEvent } from '../drivers/driver.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import { annotate, type EventAnnotations } from './alarm-definition.js';
+import { ruleEvent, type EventAnnotations } from './alarm-definition.js';
 import type { RuleContext } from './delayed-alarm.js';
 import type { Timed } from './timer-queue.js';
 
@@ -152,21 +152,6 @@ export class CommLossRule implements Timed {
   }
 
   private event(type: AlarmEvent['type'], now: number): AlarmEvent {
-    const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        rule: spec.rule,
-        kind: 'comm-loss',
-        priority: spec.priority,
-        message: spec.message,
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, this.spec, this.ctx.site, 'comm-loss', this.conditionSince, now);
   }
 }

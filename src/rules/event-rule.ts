@@ -1,6 +1,6 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import { annotate, type EventAnnotations } from './alarm-definition.js';
+import { ruleEvent, type EventAnnotations } from './alarm-definition.js';
 import type { RuleContext } from './delayed-alarm.js';
 import { MAX_WINDOW_COUNT, SlidingWindow } from './sliding-window.js';
 import type { Timed } from './timer-queue.js';
@@ -185,22 +185,6 @@ export class EventCountRule implements Timed {
 
   private event(type: AlarmEvent['type'], conditionSince: number, now: number): AlarmEvent {
     const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        rule: spec.rule,
-        kind: 'event-count',
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastValue,
-        limit: spec.count,
-        conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, spec, this.ctx.site, 'event-count', conditionSince, now, { value: this.lastValue, limit: spec.count });
   }
 }

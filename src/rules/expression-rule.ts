@@ -1,5 +1,5 @@
 import type { AlarmEvent } from '../alarms/events.js';
-import { annotate } from './alarm-definition.js';
+import { ruleEvent } from './alarm-definition.js';
 import type { CompiledExpressionAlarm } from './condition-alarm.js';
 import { DelayedAlarm, type RuleContext } from './delayed-alarm.js';
 import type { PointReader } from './expr/compile.js';
@@ -43,22 +43,6 @@ export class ExpressionRule extends DelayedAlarm {
   }
 
   protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
-    const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        rule: spec.rule,
-        kind: 'expression',
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastResult,
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, this.spec, this.ctx.site, 'expression', this.conditionSince, now, { value: this.lastResult });
   }
 }

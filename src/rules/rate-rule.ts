@@ -1,6 +1,6 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { Sample } from '../points/sample.js';
-import { annotate } from './alarm-definition.js';
+import { ruleEvent } from './alarm-definition.js';
 import type { CompiledRateAlarm } from './condition-alarm.js';
 import { DelayedAlarm, type RuleContext } from './delayed-alarm.js';
 
@@ -114,25 +114,6 @@ export class RateRule extends DelayedAlarm {
   }
 
   protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
-    const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        point: spec.point,
-        rule: spec.rule,
-        kind: 'rate',
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastSlope,
-        quality: 'good',
-        ...(Number.isFinite(this.lastLimit) ? { limit: this.lastLimit } : {}),
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, this.spec, this.ctx.site, 'rate', this.conditionSince, now, { value: this.lastSlope, quality: 'good', ...(Number.isFinite(this.lastLimit) ? { limit: this.lastLimit } : {}) });
   }
 }

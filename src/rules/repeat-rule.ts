@@ -1,5 +1,5 @@
 import type { AlarmEvent } from '../alarms/events.js';
-import { annotate } from './alarm-definition.js';
+import { ruleEvent } from './alarm-definition.js';
 import type { CompiledRepeatAlarm } from './condition-alarm.js';
 import { DelayedAlarm, type EpisodeSnapshot, type RuleContext } from './delayed-alarm.js';
 import type { PointReader } from './expr/compile.js';
@@ -100,23 +100,7 @@ export class RepeatRule extends DelayedAlarm {
 
   protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
     const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        rule: spec.rule,
-        kind: 'repeat',
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastCount,
-        limit: spec.count,
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, spec, this.ctx.site, 'repeat', this.conditionSince, now, { value: this.lastCount, limit: spec.count });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { PointValue, Quality, Sample } from '../points/sample.js';
-import { annotate } from './alarm-definition.js';
+import { ruleEvent } from './alarm-definition.js';
 import type { CompiledStateAlarm } from './condition-alarm.js';
 import { DelayedAlarm, type RuleContext } from './delayed-alarm.js';
 
@@ -46,24 +46,6 @@ export class StateRule extends DelayedAlarm {
   }
 
   protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
-    const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        point: spec.point,
-        rule: spec.rule,
-        kind: 'state',
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastValue,
-        quality: this.lastQuality,
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, this.spec, this.ctx.site, 'state', this.conditionSince, now, { value: this.lastValue, quality: this.lastQuality });
   }
 }

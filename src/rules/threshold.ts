@@ -1,7 +1,7 @@
 import type { AlarmEvent } from '../alarms/events.js';
 import type { PointValue, Quality, Sample } from '../points/sample.js';
 import type { AlarmPriority } from '../profiles/types.js';
-import { annotate, type EventAnnotations } from './alarm-definition.js';
+import { ruleEvent, type EventAnnotations } from './alarm-definition.js';
 import { DelayedAlarm, type EpisodeState, type RuleContext } from './delayed-alarm.js';
 
 export type { RuleContext } from './delayed-alarm.js';
@@ -107,24 +107,6 @@ export class ThresholdRule extends DelayedAlarm {
 
   protected event(type: AlarmEvent['type'], now: number): AlarmEvent {
     const spec = this.spec;
-    return annotate(
-      {
-        type,
-        alarmId: spec.alarmId,
-        site: this.ctx.site,
-        device: spec.device,
-        point: spec.point,
-        rule: spec.rule,
-        kind: spec.kind,
-        priority: spec.priority,
-        message: spec.message,
-        value: this.lastValue,
-        quality: this.lastQuality,
-        limit: spec.limit,
-        conditionSince: this.conditionSince,
-        ts: now,
-      },
-      spec,
-    );
+    return ruleEvent(type, spec, this.ctx.site, spec.kind, this.conditionSince, now, { value: this.lastValue, quality: this.lastQuality, limit: spec.limit });
   }
 }
