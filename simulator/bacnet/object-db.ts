@@ -1,4 +1,5 @@
 import type { BacnetObjectType } from '../../src/profiles/types.js';
+import { OBJECT_TYPE_NUMBERS, objectTypeName } from '../../src/drivers/bacnet/objects.js';
 import {
   ApplicationTag,
   ErrorClass,
@@ -23,22 +24,9 @@ import type { SimBacnetObject } from './device-server.js';
  * ReadPropertyMultiple with `all`/`required`/`optional`, array indexes, the standard's errors).
  */
 
-export const OBJECT_TYPE_CODES: Record<BacnetObjectType, number> = {
-  'analog-input': ObjectType.ANALOG_INPUT,
-  'analog-value': ObjectType.ANALOG_VALUE,
-  'binary-input': ObjectType.BINARY_INPUT,
-  'binary-value': ObjectType.BINARY_VALUE,
-  'multi-state-input': ObjectType.MULTI_STATE_INPUT,
-  'multi-state-value': ObjectType.MULTI_STATE_VALUE,
-  'life-safety-point': ObjectType.LIFE_SAFETY_POINT,
-  'life-safety-zone': ObjectType.LIFE_SAFETY_ZONE,
-};
-
-const TYPE_NAMES = new Map<number, BacnetObjectType>(Object.entries(OBJECT_TYPE_CODES).map(([name, code]) => [code, name as BacnetObjectType]));
-
-export function objectTypeName(code: number): BacnetObjectType | undefined {
-  return TYPE_NAMES.get(code);
-}
+// The object types and their protocol numbers are the driver's: one table for both ends of the wire.
+export const OBJECT_TYPE_CODES = OBJECT_TYPE_NUMBERS;
+export { objectTypeName };
 
 /** `ASN1_ARRAY_ALL`: no array index in the request. */
 export const NO_INDEX = 0xffffffff;

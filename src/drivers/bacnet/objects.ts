@@ -6,7 +6,8 @@ import type { BacnetObjectType, BacnetPointProperty } from '../../profiles/types
  * (`life-safety-point`, `present-value`) and the protocol's numbers.
  */
 
-const OBJECT_TYPE_NUMBERS: Record<BacnetObjectType, number> = {
+/** The protocol numbers of the object types profiles name (shared with the simulator's devices). */
+export const OBJECT_TYPE_NUMBERS: Readonly<Record<BacnetObjectType, number>> = {
   'analog-input': ObjectType.ANALOG_INPUT,
   'analog-value': ObjectType.ANALOG_VALUE,
   'binary-input': ObjectType.BINARY_INPUT,
